@@ -1,0 +1,64 @@
+"""The ``aqabench`` command line. Each subcommand lives in ``aqabench/commands/<name>.py`` with
+``add_parser(subparsers)`` and ``main(args) -> int``.
+
+Exit codes: 0 ok; 1 the run failed; 2 usage or input error (bad flag, unknown name, bad data).
+Progress goes to stderr, results to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import AqabenchError
+from .plugins import STRICT_ENV
+
+#: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
+COMMANDS = ("run", "list", "plugins")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 as well; keep one line
+        self.exit(2, f"aqabench: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="aqabench", description="Benchmark suite for Action Quality Assessment.")
+    parser.add_argument("--version", action="version", version=f"aqabench {__version__}")
+    parser.add_argument("--strict-plugins", action="store_true",
+                        help=f"any plugin failure is fatal (also: {STRICT_ENV}=1)")
+    parser.add_argument("--traceback", action="store_true", help="show full tracebacks on error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"aqabench.commands.{name.replace('-', '_')}").add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.strict_plugins:
+        import os
+
+        os.environ[STRICT_ENV] = "1"
+    warnings.simplefilter("default")
+    warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"  # type: ignore
+    try:
+        return int(args.func(args) or 0)
+    except AqabenchError as exc:
+        if args.traceback:
+            raise
+        print(f"aqabench: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("aqabench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

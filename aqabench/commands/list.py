@@ -1,0 +1,45 @@
+"""``aqabench list [methods|datasets|backbones]``: what is registered, one line each."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.table import Table
+
+from .. import console
+from ..plugins import get_registry
+
+KIND_OF = {"methods": "method", "datasets": "dataset", "backbones": "backbone"}
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("list", help="list registered methods, datasets and backbones",
+                       description=__doc__)
+    p.add_argument("what", nargs="?", choices=sorted(KIND_OF), help="only this kind")
+    p.set_defaults(func=main)
+
+
+def describe(kind: str, spec: Any) -> str:
+    if kind == "dataset":
+        subsets = f" [subsets: {', '.join(spec.subsets)}]" if spec.subsets else ""
+        return f"{spec.description}{subsets}" + (" (synthetic)" if spec.synthetic else "")
+    if kind == "backbone":
+        return f"{spec.description} [{spec.feature_dim}-d, {spec.clip_len}-frame clips]"
+    return spec.paper or spec.description
+
+
+def main(args: argparse.Namespace) -> int:
+    registry = get_registry()
+    for plural, kind in KIND_OF.items():
+        if args.what and args.what != plural:
+            continue
+        catalog = registry.catalog(kind)
+        table = Table(title=plural, title_justify="left")
+        table.add_column("name", style="bold")
+        table.add_column("plugin")
+        table.add_column("description")
+        for name in catalog.names():
+            table.add_row(name, catalog.owner[name].name, describe(kind, catalog.specs[name]))
+        console.out.print(table)
+    return 0

@@ -1,0 +1,120 @@
+"""Run configuration: harness defaults < method defaults for the dataset < suite < ``--set``."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import UsageError
+
+#: What the harness itself reads. Methods add their own keys in their defaults.
+BASE_CONFIG: dict[str, Any] = {
+    "seed": 0,
+    "epochs": 100,
+    "batch_size": 32,
+    "optimizer": "sgd",  # sgd | adam | adamw
+    "lr": 1e-2,
+    "momentum": 0.9,
+    "weight_decay": 1e-4,
+    "scheduler": "cosine",  # cosine | none
+    "lr_min": 1e-4,
+    "warmup_epochs": 0,
+    "grad_clip": 0.0,  # max grad norm; 0 = off
+    "train_clips": 68,  # random window of C consecutive clips; null = whole sequence
+    "test_clips": None,  # null = every clip (the papers' protocol)
+    # Methods see target = (score - shift) / scale; null = min-max of the training labels.
+    "score_shift": None,
+    "score_scale": None,
+    "exemplar_key": None,  # extras key exemplars must share (e.g. "dive_number"); null = any
+    "train_exemplars": 1,
+    "test_exemplars": 10,
+    "eval_batch_size": 64,  # videos of equal length evaluated together (results unchanged)
+}
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+SCHEDULERS = ("cosine", "none")
+
+
+def parse_value(text: str) -> Any:
+    """``--set`` values: JSON (numbers, true/false/null, lists) or a bare string."""
+    lowered = text.strip().lower()
+    if lowered in {"none", "null"}:
+        return None
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """Turn ``["lr=0.1", "use_tfm=false"]`` into a dict; malformed items are a UsageError."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key or not value.strip():
+            raise UsageError(f"bad --set {item!r}: expected KEY=VALUE")
+        out[key] = parse_value(value)
+    return out
+
+
+def _check_type(key: str, default: Any, value: Any) -> Any:
+    if default is None or value is None:
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise UsageError(f"bad --set {key}={value!r}: expected true or false")
+        return value
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise UsageError(f"bad --set {key}={value!r}: expected a number")
+        return float(value) if isinstance(default, float) else value
+    if isinstance(default, str) and not isinstance(value, str):
+        raise UsageError(f"bad --set {key}={value!r}: expected text")
+    return value
+
+
+def merge_config(*layers: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None
+                 ) -> dict[str, Any]:
+    """Merge ``BASE_CONFIG`` and ``layers`` (later wins); overrides may only set known keys."""
+    config = dict(BASE_CONFIG)
+    for layer in layers:
+        config.update(layer or {})
+    for key, value in (overrides or {}).items():
+        if key not in config:
+            close = difflib.get_close_matches(key, list(config), n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(f"bad --set {key}=...: unknown config key {key!r}{hint}")
+        config[key] = _check_type(key, config[key], value)
+    validate(config)
+    return config
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    if config["optimizer"] not in OPTIMIZERS:
+        raise UsageError(f"optimizer must be one of {OPTIMIZERS}, got {config['optimizer']!r}")
+    if config["scheduler"] not in SCHEDULERS:
+        raise UsageError(f"scheduler must be one of {SCHEDULERS}, got {config['scheduler']!r}")
+    for key in ("epochs", "batch_size", "eval_batch_size"):
+        if not isinstance(config[key], int) or config[key] < 1:
+            raise UsageError(f"{key} must be a positive integer, got {config[key]!r}")
+    for key in ("score_shift", "score_scale"):
+        value = config[key]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise UsageError(f"{key} must be a number or null, got {value!r}")
+    if config["score_scale"] == 0:
+        raise UsageError("score_scale must not be 0")
+    for key in ("train_clips", "test_clips"):
+        if config[key] is not None and (not isinstance(config[key], int) or config[key] < 1):
+            raise UsageError(f"{key} must be a positive integer or null, got {config[key]!r}")
+
+
+def config_hash(config: Mapping[str, Any], **identity: Any) -> str:
+    """A short stable hash of the resolved config and the run's identity."""
+    blob = json.dumps({"config": config, "identity": identity}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

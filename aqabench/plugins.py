@@ -1,0 +1,230 @@
+"""Plugin discovery and the registry of datasets, backbones and methods.
+
+Every plugin — first-party ones included — is an entry point in the ``aqabench`` group. Each
+entry point is loaded and registered on its own: one that fails to import, or raises in a hook,
+is recorded (name, distribution, version, traceback) and warned about once; every other plugin
+keeps working, and selecting anything from the broken one prints its error. With strict mode
+(``--strict-plugins`` or ``AQABENCH_STRICT_PLUGINS=1``) any failure is fatal.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import traceback
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any, Generic, TypeVar
+
+import pluggy
+
+from . import hookspecs
+from .api import BackboneSpec, DatasetSpec, MethodSpec
+from .errors import PluginError, UsageError
+
+ENTRY_POINT_GROUP = "aqabench"
+STRICT_ENV = "AQABENCH_STRICT_PLUGINS"
+KINDS = {"dataset": DatasetSpec, "backbone": BackboneSpec, "method": MethodSpec}
+HOOKS = {
+    "dataset": "aqabench_register_datasets",
+    "backbone": "aqabench_register_backbones",
+    "method": "aqabench_register_methods",
+}
+
+
+class PluginWarning(UserWarning):
+    """A plugin failed to load or register; the others keep working."""
+
+
+@dataclass
+class PluginRecord:
+    """One entry point and what became of it."""
+
+    name: str
+    module: str
+    distribution: str = "-"
+    version: str = "-"
+    status: str = "ok"  # "ok" or "failed"
+    error: str = ""  # one line
+    traceback: str = ""
+    provides: dict[str, list[str]] = field(default_factory=dict)  # kind -> names
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+S = TypeVar("S")
+
+
+class Catalog(Generic[S]):
+    """Specs of one kind, by name, with the plugin that registered each."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.specs: dict[str, S] = {}
+        self.owner: dict[str, PluginRecord] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.specs
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self.specs))
+
+    def names(self) -> list[str]:
+        return sorted(self.specs)
+
+
+class Registry:
+    """All registered specs plus the record of every plugin, healthy or not."""
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        self.plugins: list[PluginRecord] = []
+        self.datasets: Catalog[DatasetSpec] = Catalog("dataset")
+        self.backbones: Catalog[BackboneSpec] = Catalog("backbone")
+        self.methods: Catalog[MethodSpec] = Catalog("method")
+
+    def catalog(self, kind: str) -> Catalog[Any]:
+        return {"dataset": self.datasets, "backbone": self.backbones, "method": self.methods}[kind]
+
+    # ------------------------------------------------------------------------------ loading
+    def add_plugin(self, name: str, load: Callable[[], ModuleType | object],
+                   distribution: str = "-", version: str = "-") -> PluginRecord:
+        """Load one plugin object and run its hooks, isolating any failure."""
+        record = PluginRecord(name=name, module=name, distribution=distribution, version=version)
+        self.plugins.append(record)
+        try:
+            plugin = load()
+            record.module = getattr(plugin, "__name__", type(plugin).__name__)
+            manager = pluggy.PluginManager(ENTRY_POINT_GROUP)
+            manager.add_hookspecs(hookspecs)
+            manager.register(plugin, name=name)
+            for kind, hook_name in HOOKS.items():
+                for impl in getattr(manager.hook, hook_name).get_hookimpls():
+                    impl.function(register=self._register_for(kind, record))
+        except Exception as exc:  # noqa: BLE001 - isolation is the point
+            self._fail(record, exc)
+        return record
+
+    def _register_for(self, kind: str, record: PluginRecord) -> Callable[[Any], None]:
+        catalog = self.catalog(kind)
+        expected = KINDS[kind]
+
+        def register(spec: Any) -> None:
+            if not isinstance(spec, expected):
+                raise PluginError(
+                    f"plugin {record.name!r} registered a {type(spec).__name__} as a {kind}; "
+                    f"expected {expected.__name__}"
+                )
+            if not spec.name or spec.name != spec.name.strip():
+                raise PluginError(f"plugin {record.name!r} registered a {kind} with a bad name")
+            if spec.name in catalog:
+                other = catalog.owner[spec.name]
+                raise PluginError(
+                    f"duplicate {kind} name {spec.name!r}: registered by "
+                    f"{other.distribution} ({other.name}) and by {record.distribution} "
+                    f"({record.name})"
+                )
+            catalog.specs[spec.name] = spec
+            catalog.owner[spec.name] = record
+            record.provides.setdefault(kind, []).append(spec.name)
+
+        return register
+
+    def _fail(self, record: PluginRecord, exc: BaseException) -> None:
+        record.status = "failed"
+        record.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        record.traceback = traceback.format_exc()
+        for kind, names in record.provides.items():  # drop what it half-registered
+            catalog = self.catalog(kind)
+            for spec_name in names:
+                catalog.specs.pop(spec_name, None)
+                catalog.owner.pop(spec_name, None)
+        message = f"aqabench plugin {record.name!r} ({record.distribution}) failed: {record.error}"
+        if self.strict:
+            raise PluginError(message) from exc
+        warnings.warn(message, PluginWarning, stacklevel=2)
+
+    # ------------------------------------------------------------------------------ lookup
+    def failed(self) -> list[PluginRecord]:
+        return [p for p in self.plugins if not p.ok]
+
+    def get(self, kind: str, name: str) -> Any:
+        """The spec called ``name``; otherwise a :class:`UsageError` with "did you mean"."""
+        catalog = self.catalog(kind)
+        if name in catalog:
+            return catalog.specs[name]
+        for record in self.failed():
+            if name in (record.name, record.module) or name in record.provides.get(kind, []):
+                raise PluginError(
+                    f"{kind} {name!r} comes from plugin {record.name!r} ({record.distribution}), "
+                    f"which failed to load: {record.error}"
+                )
+        message = f"unknown {kind} {name!r}"
+        close = difflib.get_close_matches(name, catalog.names(), n=3, cutoff=0.5)
+        if close:
+            message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+        else:
+            message += f"; known: {', '.join(catalog.names()) or 'none'}"
+        if self.failed():
+            broken = ", ".join(p.name for p in self.failed())
+            message += f" (plugins that failed to load: {broken}; see 'aqabench plugins')"
+        raise UsageError(message)
+
+    def dataset(self, name: str) -> DatasetSpec:
+        return self.get("dataset", name)  # type: ignore[no-any-return]
+
+    def method(self, name: str) -> MethodSpec:
+        return self.get("method", name)  # type: ignore[no-any-return]
+
+    def backbone(self, name: str) -> BackboneSpec:
+        return self.get("backbone", name)  # type: ignore[no-any-return]
+
+
+def strict_from_env() -> bool:
+    return os.environ.get(STRICT_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _distribution(ep: EntryPoint) -> tuple[str, str]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return "-", "-"
+    return dist.metadata["Name"] or "-", dist.version or "-"
+
+
+def load_registry(
+    eps: Iterable[EntryPoint] | None = None, strict: bool | None = None
+) -> Registry:
+    """Discover every ``aqabench`` entry point and build a fresh :class:`Registry`."""
+    registry = Registry(strict=strict_from_env() if strict is None else strict)
+    if eps is None:
+        eps = entry_points(group=ENTRY_POINT_GROUP)
+    seen: set[tuple[str, str]] = set()
+    for ep in sorted(eps, key=lambda e: e.name):
+        if (ep.name, ep.value) in seen:  # the same distribution found twice on sys.path
+            continue
+        seen.add((ep.name, ep.value))
+        distribution, version = _distribution(ep)
+        registry.add_plugin(ep.name, ep.load, distribution, version)
+    return registry
+
+
+_REGISTRY: Registry | None = None
+
+
+def get_registry(strict: bool | None = None) -> Registry:
+    """The process-wide registry (loaded once, so each failure is warned about once)."""
+    global _REGISTRY
+    wanted = strict_from_env() if strict is None else strict
+    if _REGISTRY is None or (wanted and not _REGISTRY.strict):
+        _REGISTRY = load_registry(strict=wanted)
+    return _REGISTRY
+
+
+def reset_registry() -> None:
+    global _REGISTRY
+    _REGISTRY = None

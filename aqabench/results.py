@@ -1,0 +1,122 @@
+"""Result records: one JSON file per run, written atomically, loadable as a DataFrame.
+
+Schema (``schema_version`` 1)::
+
+    identity    method, dataset, subset, backbone, split, seed, variant
+    final       metrics of the LAST epoch (the honest protocol) + "epoch"
+    best        metrics of the epoch with the highest test SRCC + "epoch" and
+                "chosen_on": "test" (what the papers report)
+    curve       one row per epoch: lr, train losses, test metrics, seconds
+    predictions test ids with final-epoch predictions and truth (raw score units)
+    data        dataset metadata (e.g. a twin's oracle ceiling), sizes
+    profile     parameters / MACs / latency (when profiled), or null
+    provenance  aqabench/torch/python/numpy versions, git sha + dirty flag, resolved config and
+                its hash, device, wall time, argv, start time
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError
+
+SCHEMA_VERSION = 1
+PROTOCOLS = ("final", "best")
+REQUIRED = ("schema_version", "identity", "final", "best", "curve", "provenance")
+
+
+def record_filename(record: dict[str, Any]) -> str:
+    """``<method>__<dataset>[__<subset>]__seed<seed>.json`` — one file per identity."""
+    ident = record["identity"]
+    parts = [ident["method"], ident["dataset"]]
+    if ident.get("subset"):
+        parts.append(ident["subset"])
+    parts.append(f"seed{ident['seed']}")
+    return "__".join(str(p).replace("/", "-") for p in parts) + ".json"
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def dumps(record: dict[str, Any]) -> str:
+    return json.dumps(record, indent=1, sort_keys=True, default=_jsonable) + "\n"
+
+
+def write_json_atomic(data: str, path: Path) -> Path:
+    """Write ``data`` to ``path`` via a temp file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_record(record: dict[str, Any], out_dir: Path) -> Path:
+    return write_json_atomic(dumps(record), Path(out_dir) / record_filename(record))
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """Load and validate one record; a bad file is a :class:`DataError` naming it."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(path, f"not a readable JSON record ({exc})") from exc
+    if not isinstance(record, dict):
+        raise DataError(path, "a record must be a JSON object")
+    missing = [key for key in REQUIRED if key not in record]
+    if missing:
+        raise DataError(path, f"record lacks {', '.join(missing)}")
+    if record["schema_version"] != SCHEMA_VERSION:
+        raise DataError(path, f"schema_version {record['schema_version']} is not supported "
+                              f"(this aqabench reads {SCHEMA_VERSION})")
+    return record
+
+
+def iter_record_paths(paths: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in map(Path, paths):
+        found.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    return found
+
+
+def load_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
+    return [read_record(p) for p in iter_record_paths(paths)]
+
+
+def records_to_frame(records: Iterable[dict[str, Any]]):  # -> pandas.DataFrame
+    """One row per (record, protocol): identity columns, ``protocol``, ``epoch`` and metrics."""
+    import pandas as pd
+
+    rows = []
+    for record in records:
+        for protocol in PROTOCOLS:
+            row = dict(record["identity"])
+            row["protocol"] = protocol
+            row.update(record[protocol])
+            row["config_hash"] = record["provenance"].get("config_hash")
+            row["device"] = record["provenance"].get("device")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def load_frame(*paths: str | Path):  # -> pandas.DataFrame
+    """``aqabench.results.load_frame("runs/")``: every record under the paths as a DataFrame."""
+    return records_to_frame(load_records(Path(p) for p in paths))

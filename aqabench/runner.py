@@ -1,0 +1,218 @@
+"""One run end to end: resolve plugins and config, load data, build, fit, record."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import __version__
+from .api import AQAModel, DataBundle, DataRequest, DatasetSpec, MethodSpec, resolve_factory
+from .config import config_hash, merge_config
+from .errors import AqabenchError, DataError, RunError, UsageError
+from .plugins import Registry
+from .results import SCHEMA_VERSION, write_record
+from .train import (
+    EpochCallback,
+    TrainState,
+    check_needs,
+    fit,
+    resolve_device,
+    seed_everything,
+)
+
+CACHE_ENV = "AQABENCH_CACHE"
+
+
+@dataclass
+class RunRequest:
+    method: str
+    dataset: str
+    subset: str | None = None
+    epochs: int | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    suite: dict[str, Any] = field(default_factory=dict)  # between method defaults and --set
+    device: str | None = None
+    data_root: Path | None = None
+    size: str = "full"
+    out_dir: Path | None = None
+
+
+def default_cache_dir() -> Path:
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "aqabench"
+
+
+def resolve_subset(spec: DatasetSpec, subset: str | None) -> str | None:
+    if not spec.subsets:
+        if subset is not None:
+            raise UsageError(f"dataset {spec.name!r} has no subsets (got --subset {subset})")
+        return None
+    if subset is None:
+        return spec.default_subset or spec.subsets[0]
+    if subset not in spec.subsets:
+        raise UsageError(f"unknown subset {subset!r} of {spec.name!r}; "
+                         f"choose from {', '.join(spec.subsets)}")
+    return subset
+
+
+def data_request(spec: DatasetSpec, subset: str | None, root: Path | None, size: str
+                 ) -> DataRequest:
+    if root is None and spec.root_env and os.environ.get(spec.root_env):
+        root = Path(os.environ[spec.root_env])
+    if not spec.synthetic and root is None:
+        hint = f" or set {spec.root_env}" if spec.root_env else ""
+        raise UsageError(f"dataset {spec.name!r} reads real data: pass --data-root DIR{hint} "
+                         f"(see 'aqabench data info {spec.name}')")
+    return DataRequest(subset=subset, root=root, size=size, cache_dir=default_cache_dir())
+
+
+def load_bundle(spec: DatasetSpec, request: DataRequest) -> DataBundle:
+    loader = resolve_factory(spec.loader)
+    try:
+        bundle = loader(request)
+    except AqabenchError:
+        raise
+    except (OSError, ValueError) as exc:
+        where = getattr(exc, "filename", None) or request.root or spec.name
+        raise DataError(where, str(exc)) from exc
+    for split_name in ("train", "test"):
+        if len(getattr(bundle, split_name)) == 0:
+            raise DataError(request.root or spec.name, f"the {split_name} split is empty")
+    return bundle
+
+
+def method_defaults(spec: MethodSpec, dataset: str, subset: str | None) -> dict[str, Any]:
+    return dict(resolve_factory(spec.defaults)(dataset, subset)) if spec.defaults else {}
+
+
+def resolve_config(method: MethodSpec, dataset: DatasetSpec, subset: str | None,
+                   request: RunRequest) -> dict[str, Any]:
+    overrides = dict(request.overrides)
+    if request.epochs is not None:
+        overrides["epochs"] = request.epochs
+    return merge_config(method_defaults(method, dataset.name, subset), request.suite,
+                        overrides=overrides)
+
+
+def resolve_score_normalisation(config: dict[str, Any], bundle: DataBundle) -> None:
+    """Fill ``score_shift``/``score_scale`` left null with the training labels' min and range."""
+    low, high = float(bundle.train.scores.min()), float(bundle.train.scores.max())
+    if config["score_shift"] is None:
+        config["score_shift"] = low
+    if config["score_scale"] is None:
+        config["score_scale"] = (high - low) or 1.0
+
+
+def git_state() -> tuple[str | None, bool | None]:
+    """(sha, dirty) of the source tree aqabench runs from, or (None, None) outside git."""
+    here = Path(__file__).resolve().parent.parent
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=10, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                    cwd=here, capture_output=True, text=True, timeout=10,
+                                    check=True).stdout.strip())
+        return sha, dirty
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+
+
+def provenance(config: dict[str, Any], chash: str, device: torch.device, wall: float,
+               started: str) -> dict[str, Any]:
+    sha, dirty = git_state()
+    return {
+        "aqabench": __version__,
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "git_sha": sha,
+        "git_dirty": dirty,
+        "config": config,
+        "config_hash": chash,
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda"
+        else platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(),
+        "wall_seconds": round(wall, 3),
+        "argv": sys.argv,
+        "started_at": started,
+    }
+
+
+def build_model(method: MethodSpec, config: dict[str, Any], bundle: DataBundle,
+                dataset: str, subset: str | None) -> AQAModel:
+    model = resolve_factory(method.build)(config, bundle.info(dataset, subset))
+    if not isinstance(model, AQAModel):
+        raise RunError(f"method {method.name!r} built a {type(model).__name__}, not an AQAModel")
+    return model
+
+
+def make_record(state: TrainState, method: MethodSpec, dataset: DatasetSpec, subset: str | None,
+                bundle: DataBundle, chash: str, wall: float, started: str) -> dict[str, Any]:
+    assert state.final is not None and state.best is not None
+    best_epoch, best = state.best
+    config = state.config
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "identity": {
+            "method": method.name,
+            "dataset": dataset.name,
+            "subset": subset,
+            "backbone": bundle.backbone,
+            "split": bundle.split_id,
+            "seed": config["seed"],
+            "variant": config.get("variant"),
+        },
+        "final": {"epoch": len(state.curve), **state.final.metrics},
+        "best": {"epoch": best_epoch, "chosen_on": "test", **best.metrics},
+        "curve": state.curve,
+        "predictions": {"ids": state.final.ids, "final": state.final.predictions,
+                        "truth": state.final.truth},
+        "data": {"train_size": len(bundle.train), "test_size": len(bundle.test),
+                 "meta": bundle.meta},
+        "profile": None,
+        "provenance": provenance(config, chash, state.device, wall, started),
+    }
+
+
+def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None = None,
+        on_start: EpochCallback | None = None) -> tuple[dict[str, Any], TrainState, Path | None]:
+    """Run one (method, dataset, subset): its record, final state and where it was written."""
+    method = registry.method(request.method)
+    dataset = registry.dataset(request.dataset)
+    if method.datasets is not None and dataset.name not in method.datasets:
+        raise UsageError(f"method {method.name!r} does not support dataset {dataset.name!r}; "
+                         f"it supports {', '.join(method.datasets)}")
+    subset = resolve_subset(dataset, request.subset)
+    config = resolve_config(method, dataset, subset, request)
+    device = resolve_device(request.device)
+    chash = config_hash(config, method=method.name, dataset=dataset.name, subset=subset,
+                        size=request.size)
+    bundle = load_bundle(dataset, data_request(dataset, subset, request.data_root, request.size))
+    resolve_score_normalisation(config, bundle)
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    clock = time.perf_counter()
+    seed_everything(int(config["seed"]))
+    model = build_model(method, config, bundle, dataset.name, subset)
+    check_needs(method.needs, bundle, method.name, dataset.name)
+    if on_start is not None:
+        on_start(config)
+    state = fit(model, bundle, bundle.info(dataset.name, subset), config, device, method.needs,
+                on_epoch)
+    record = make_record(state, method, dataset, subset, bundle, chash,
+                         time.perf_counter() - clock, started)
+    path = write_record(record, request.out_dir) if request.out_dir is not None else None
+    return record, state, path
