@@ -53,18 +53,35 @@ def _av() -> Any:
     return av
 
 
+def _open(path: Path) -> tuple[Any, Any]:
+    """(container, first video stream); any problem is a DataError naming ``path``."""
+    av = _av()
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "no such video file")
+    if path.stat().st_size == 0:
+        raise DataError(path, "the video file is empty")
+    try:
+        container = av.open(str(path))
+    except av.error.FFmpegError as exc:
+        raise DataError(path, f"cannot open video ({exc.strerror or exc})") from exc
+    if not container.streams.video:
+        container.close()
+        raise DataError(path, "no video stream")
+    return container, container.streams.video[0]
+
+
+def probe_video(path: Path) -> None:
+    """Fail early (DataError) on a missing, empty or unreadable video."""
+    container, _ = _open(path)
+    container.close()
+
+
 def decode_frames(path: Path) -> tuple[Iterator[np.ndarray], int | None]:
     """RGB frames ``[H, W, 3]`` uint8 of the first video stream, and the container's frame
     count when it states one. Decoding errors surface as DataError naming ``path``."""
     av = _av()
-    try:
-        container = av.open(str(path))
-        if not container.streams.video:
-            container.close()
-            raise DataError(path, "no video stream")
-        stream = container.streams.video[0]
-    except av.error.FFmpegError as exc:
-        raise DataError(path, f"cannot open video ({exc.strerror or exc})") from exc
+    container, stream = _open(path)
     expected = int(stream.frames) or None
 
     def frames() -> Iterator[np.ndarray]:
@@ -117,10 +134,7 @@ def extract_video(backbone: Any, spec: BackboneSpec, path: Path, clip_len: int,
                   cache_dir: Path | None, progress: Progress | None = None) -> np.ndarray:
     """``[clips, dim]`` float32 features of one video (from the cache when present)."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(path, "no such video file")
-    if path.stat().st_size == 0:
-        raise DataError(path, "the video file is empty")
+    probe_video(path)
     cached = None
     if cache_dir is not None:
         cached = cache_dir / "features" / f"{cache_key(file_sha256(path), spec, clip_len)}.npy"
@@ -184,7 +198,7 @@ def build_backbone(spec: BackboneSpec, device: str | torch.device, clip_len: int
     if spec.clip_len <= 0:
         raise UsageError(f"backbone {spec.name!r} reads stored features and cannot extract "
                          "from video; pass its .npy files to 'aqabench score' instead")
-    clip_len = int(clip_len or spec.clip_len)
+    clip_len = int(spec.clip_len if clip_len is None else clip_len)
     if clip_len <= 0:
         raise UsageError(f"--clip-len must be positive, got {clip_len}")
     backbone = resolve_factory(spec.factory)(device)

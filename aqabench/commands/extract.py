@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from .. import console
-from ..extraction import build_backbone, extract_video, list_videos, save_npy_atomic
+from ..errors import AqabenchError
+from ..extraction import (
+    build_backbone,
+    extract_video,
+    list_videos,
+    probe_video,
+    save_npy_atomic,
+)
 from ..plugins import get_registry
 from ..runner import default_cache_dir
 from ..train import resolve_device
@@ -37,6 +44,8 @@ def extract_many(videos: list[Path], backbone_name: str, clip_len: int | None, d
                  cache: bool) -> dict[Path, np.ndarray]:
     """Features of every video, with a progress bar per video on stderr."""
     spec = get_registry().backbone(backbone_name)
+    for video in videos:  # a bad video fails before any work is done
+        probe_video(video)
     backbone = build_backbone(spec, resolve_device(device), clip_len)
     cache_dir = default_cache_dir() if cache else None
     results: dict[Path, np.ndarray] = {}
@@ -47,8 +56,12 @@ def extract_many(videos: list[Path], backbone_name: str, clip_len: int | None, d
             def update(done: int, total: int | None, task: Any = task) -> None:
                 bar.update(task, completed=done, total=total, status="clips")
 
-            results[video] = extract_video(backbone, spec, video, backbone.clip_len, cache_dir,
-                                           update)
+            try:
+                results[video] = extract_video(backbone, spec, video, backbone.clip_len,
+                                               cache_dir, update)
+            except AqabenchError:
+                bar.remove_task(task)
+                raise
     return results
 
 

@@ -43,7 +43,8 @@ NUM_CLASSES = 400
 def same_pad(x: torch.Tensor, kernel: Triple, stride: Triple, value: float = 0.0) -> torch.Tensor:
     """Pad a ``[B, C, T, H, W]`` tensor as TensorFlow's "SAME" does."""
     pads: list[int] = []
-    for size, k, s in zip(reversed(x.shape[2:]), reversed(kernel), reversed(stride)):
+    for size, k, s in zip(reversed(x.shape[2:]), reversed(kernel), reversed(stride),
+                          strict=True):
         total = max((math.ceil(size / s) - 1) * s + k - size, 0)
         pads += [total // 2, total - total // 2]
     return F.pad(x, pads, value=value) if any(pads) else x
