@@ -63,6 +63,27 @@ class Unit3D(nn.Module):
         return F.relu(self.conv(same_pad(x, self.kernel, self.stride)))
 
 
+def max_pool_separable(x: torch.Tensor, kernel: Triple, stride: Triple) -> torch.Tensor:
+    """Max-pool a (padded) ``[B, C, T, H, W]`` tensor one axis at a time.
+
+    A box max is separable, so this equals ``F.max_pool3d(x, kernel, stride)`` exactly; it is
+    several times faster on CPU, where ``max_pool3d`` also computes indices we never use.
+    """
+    for axis, k, s in zip((2, 3, 4), kernel, stride, strict=True):
+        if k == 1 and s == 1:
+            continue
+        out = (x.shape[axis] - k) // s + 1
+        span = s * (out - 1) + 1
+        taps = [x.narrow(axis, j, span) for j in range(k)]
+        pooled = taps[0]
+        for tap in taps[1:]:
+            pooled = torch.maximum(pooled, tap)
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(None, None, s)
+        x = pooled[tuple(index)]
+    return x
+
+
 class MaxPoolSame(nn.Module):
     def __init__(self, kernel: Triple, stride: Triple) -> None:
         super().__init__()
@@ -70,7 +91,7 @@ class MaxPoolSame(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = same_pad(x, self.kernel, self.stride, value=float("-inf"))
-        return F.max_pool3d(x, self.kernel, self.stride)
+        return max_pool_separable(x, self.kernel, self.stride)
 
 
 class Mixed(nn.Module):

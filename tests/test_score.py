@@ -1,0 +1,117 @@
+"""Checkpoints (``run --save-checkpoint``) and ``aqabench score`` end to end (fake backbone)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from test_backbones_support import FAKE_DIM, ramp_frames, registry, write_video
+
+from aqabench.api import Batch, MethodSpec
+from aqabench.checkpoint import load_checkpoint, restore_model
+from aqabench.cli import main
+from aqabench.errors import DataError, UsageError
+from aqabench.plugins import get_registry
+from aqabench.runner import RunRequest, data_request, load_bundle, run
+from aqabench.train import evaluate
+
+__all__ = ["registry"]
+
+
+@pytest.fixture
+def toy_checkpoint(registry, tmp_path: Path) -> tuple[Path, dict]:
+    """ridge trained 3 epochs on toy-synth tiny (16-d features), checkpoint saved."""
+    ckpt = tmp_path / "ridge.pt"
+    record, state, _ = run(RunRequest(method="ridge", dataset="toy-synth", size="tiny", epochs=3,
+                                      out_dir=tmp_path / "runs", checkpoint=ckpt), registry)
+    return ckpt, {"record": record, "state": state}
+
+
+def test_checkpoint_restores_the_trained_model(toy_checkpoint) -> None:
+    ckpt, trained = toy_checkpoint
+    loaded = load_checkpoint(ckpt)  # torch.load(weights_only=True) inside
+    assert loaded.identity["method"] == "ridge" and loaded.identity["dataset"] == "toy-synth"
+    assert loaded.info.feature_dim == FAKE_DIM and loaded.info.train_size == 48
+    assert loaded.config["score_scale"] == trained["state"].config["score_scale"]
+    model = restore_model(loaded, get_registry().method("ridge"))
+    toy = get_registry().dataset("toy-synth")
+    bundle = load_bundle(toy, data_request(toy, None, None, "tiny"))
+    again = evaluate(model, bundle.test, loaded.config, torch.device("cpu"))
+    np.testing.assert_allclose(again.predictions, trained["record"]["predictions"]["final"],
+                               rtol=0, atol=1e-9)
+    with pytest.raises(UsageError, match="holds a 'ridge' model"):
+        restore_model(loaded, MethodSpec(name="other", build="aqabench_baseline:build"))
+
+
+def test_default_checkpoint_path_beside_the_record(registry, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "runs"
+    assert main(["run", "--method", "ridge", "--dataset", "toy-synth", "--size", "tiny",
+                 "--epochs", "1", "--out", str(out), "--save-checkpoint"]) == 0
+    assert (out / "ridge__toy-synth__seed0.pt").is_file()
+    assert (out / "ridge__toy-synth__seed0.json").is_file()
+    assert "ridge__toy-synth__seed0.pt" in capsys.readouterr().out
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+def test_malicious_or_wrong_checkpoint_is_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "aqabench-checkpoint", "x": Boom()}, evil, pickle_protocol=2)
+    with pytest.raises(DataError, match="evil.pt"):
+        load_checkpoint(evil)
+    assert not (tmp_path / "PWNED").exists()
+    plain = tmp_path / "plain.pt"
+    torch.save({"weights": torch.zeros(2)}, plain)
+    with pytest.raises(DataError, match="not an aqabench checkpoint"):
+        load_checkpoint(plain)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(pickle.dumps([1, 2], protocol=2) + b"garbage")
+    with pytest.raises(DataError, match="junk.pt"):
+        load_checkpoint(junk)
+
+
+def test_score_features_and_video(toy_checkpoint, tmp_path: Path, capsys) -> None:
+    ckpt, _ = toy_checkpoint
+    loaded = load_checkpoint(ckpt)
+    model = restore_model(loaded, get_registry().method("ridge"))
+    features = torch.randn(5, FAKE_DIM, generator=torch.Generator().manual_seed(0))
+    np.save(tmp_path / "clip.npy", features.numpy())
+    args = ["score", str(tmp_path / "clip.npy"), "--method", "ridge", "--checkpoint", str(ckpt)]
+    assert main([*args, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    batch = Batch(features[None], torch.tensor([5]), torch.zeros(1), torch.zeros(1))
+    with torch.inference_mode():
+        expected = float(model(batch)["score"][0]) * loaded.config["score_scale"] \
+            + loaded.config["score_shift"]
+    assert result["score"] == pytest.approx(expected, abs=1e-5)
+    assert result["clips"] == 5 and result["backbone"] == "precomputed"
+
+    video = write_video(tmp_path / "dive.mp4", ramp_frames(24))
+    assert main(["score", str(video), "--method", "ridge", "--checkpoint", str(ckpt),
+                 "--backbone", "fake"]) == 0
+    shown = capsys.readouterr().out
+    assert "dive.mp4" in shown and "score" in shown and "3 (fake)" in shown
+
+
+def test_score_refuses_mismatches(toy_checkpoint, tmp_path: Path, capsys) -> None:
+    ckpt, _ = toy_checkpoint
+    np.save(tmp_path / "wide.npy", np.zeros((4, FAKE_DIM + 1), np.float32))
+    assert main(["score", str(tmp_path / "wide.npy"), "--method", "ridge",
+                 "--checkpoint", str(ckpt)]) == 2
+    assert "17-d" in capsys.readouterr().err
+    assert main(["score", str(tmp_path / "missing.mp4"), "--method", "ridge",
+                 "--checkpoint", str(ckpt)]) == 2
+    assert "missing.mp4" in capsys.readouterr().err
+    assert main(["score", str(tmp_path / "wide.npy"), "--method", "ridge",
+                 "--checkpoint", str(tmp_path / "none.pt")]) == 2
+    assert "none.pt" in capsys.readouterr().err
