@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_backbones_support import registry, write_video
 
 from aqabench.api import Batch
 from aqabench.checkpoint import load_checkpoint, restore_model
 from aqabench.cli import main
 from aqabench.plugins import get_registry
 from aqabench.runner import RunRequest, run
+from tests.test_backbones_support import registry, write_video
 
 __all__ = ["registry"]
 pytestmark = pytest.mark.slow

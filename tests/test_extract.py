@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_backbones_support import FAKE_DIM, FakeBackbone, ramp_frames, registry, write_video
 
 from aqabench.cli import main
 from aqabench.extraction import clip_groups, expected_clips
+from tests.test_backbones_support import FAKE_DIM, FakeBackbone, ramp_frames, registry, write_video
 
 __all__ = ["registry"]
 

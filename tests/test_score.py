@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_backbones_support import FAKE_DIM, ramp_frames, registry, write_video
 
 from aqabench.api import Batch, MethodSpec
 from aqabench.checkpoint import load_checkpoint, restore_model
@@ -19,6 +18,7 @@ from aqabench.errors import DataError, UsageError
 from aqabench.plugins import get_registry
 from aqabench.runner import RunRequest, data_request, load_bundle, run
 from aqabench.train import evaluate
+from tests.test_backbones_support import FAKE_DIM, ramp_frames, registry, write_video
 
 __all__ = ["registry"]
 
@@ -36,7 +36,7 @@ def test_checkpoint_restores_the_trained_model(toy_checkpoint) -> None:
     ckpt, trained = toy_checkpoint
     loaded = load_checkpoint(ckpt)  # torch.load(weights_only=True) inside
     assert loaded.identity["method"] == "ridge" and loaded.identity["dataset"] == "toy-synth"
-    assert loaded.info.feature_dim == FAKE_DIM and loaded.info.train_size == 48
+    assert loaded.info == trained["state"].info and loaded.info.feature_dim == FAKE_DIM
     assert loaded.config["score_scale"] == trained["state"].config["score_scale"]
     model = restore_model(loaded, get_registry().method("ridge"))
     toy = get_registry().dataset("toy-synth")
