@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 import torch
 
-from aqabench.api import Batch, MethodSpec
-from aqabench.checkpoint import load_checkpoint, restore_model
+from aqabench.api import Batch, DataInfo, MethodSpec
+from aqabench.checkpoint import Checkpoint, load_checkpoint, restore_model
 from aqabench.cli import main
+from aqabench.commands.score import extras_tensors, predict
+from aqabench.config import BASE_CONFIG
 from aqabench.errors import DataError, UsageError
 from aqabench.plugins import get_registry
 from aqabench.runner import RunRequest, data_request, load_bundle, run
@@ -115,3 +117,29 @@ def test_score_refuses_mismatches(toy_checkpoint, tmp_path: Path, capsys) -> Non
     assert main(["score", str(tmp_path / "wide.npy"), "--method", "ridge",
                  "--checkpoint", str(tmp_path / "none.pt")]) == 2
     assert "none.pt" in capsys.readouterr().err
+
+
+class StagedModel(torch.nn.Module):
+    """Needs the ``difficulty`` extra; returns stage boundaries and a large map as well."""
+
+    def forward(self, batch: Batch) -> dict[str, torch.Tensor]:
+        difficulty = batch.extras["difficulty"].float()
+        mean = batch.features.mean(dim=(1, 2))
+        return {"score": mean * difficulty,
+                "transitions": torch.stack([mean, mean + 1], dim=1),
+                "attention": torch.zeros(len(batch), 10, 10)}
+
+
+def test_predict_reports_small_outputs_and_needs_extras(tmp_path: Path) -> None:
+    config = {**BASE_CONFIG, "score_shift": 1.0, "score_scale": 2.0}
+    ckpt = Checkpoint(tmp_path / "x.pt", {"method": "staged"}, config,
+                      DataInfo("d", None, 4, 0, 1, 1, 1, 3), {})
+    features = torch.full((3, 4), 0.5)
+    result = predict(ckpt, StagedModel(), "v", features, extras_tensors(["difficulty=3"]),
+                     torch.device("cpu"))
+    assert result["score"] == pytest.approx(0.5 * 3 * 2.0 + 1.0)
+    assert result["detail"] == {"transitions": [0.5, 1.5]}  # the 100-value map is left out
+    with pytest.raises(UsageError, match="--extra difficulty=VALUE"):
+        predict(ckpt, StagedModel(), "v", features, {}, torch.device("cpu"))
+    with pytest.raises(UsageError, match="expected a number"):
+        extras_tensors(["difficulty=hard"])
