@@ -47,6 +47,9 @@ class RunRequest:
     data_root: Path | None = None
     size: str = "full"
     out_dir: Path | None = None
+    #: Save the trained model for ``aqabench score``: a path, or True for the default beside
+    #: the record (:func:`aqabench.checkpoint.default_path`).
+    checkpoint: Path | bool | None = None
 
 
 def default_cache_dir() -> Path:
@@ -242,4 +245,9 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     record["provenance"]["code_hash"] = code_hash(registry, method.name, dataset.name)
     record["identity"]["size"] = request.size
     path = write_record(record, request.out_dir) if request.out_dir is not None else None
+    if request.checkpoint:
+        from .checkpoint import save_checkpoint, target_path
+
+        save_checkpoint(target_path(request.checkpoint, record, request.out_dir), model,
+                        record["identity"], state.config, state.info)
     return record, state, path
