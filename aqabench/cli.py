@@ -18,7 +18,7 @@ from .errors import AqabenchError
 from .plugins import STRICT_ENV
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
-COMMANDS = ("run", "list", "plugins")
+COMMANDS = ("run", "list", "plugins", "profile")
 
 
 class _Parser(argparse.ArgumentParser):
