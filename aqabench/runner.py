@@ -20,6 +20,7 @@ from .api import AQAModel, DataBundle, DataRequest, DatasetSpec, MethodSpec, res
 from .config import config_hash, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
 from .plugins import Registry
+from .profile import run_profile
 from .results import SCHEMA_VERSION, write_record
 from .train import (
     EpochCallback,
@@ -214,5 +215,7 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
                 on_epoch)
     record = make_record(state, method, dataset, subset, bundle, chash,
                          time.perf_counter() - clock, started)
+    record["profile"] = run_profile(model, bundle.info(dataset.name, subset), state.config,
+                                    method.needs)
     path = write_record(record, request.out_dir) if request.out_dir is not None else None
     return record, state, path
