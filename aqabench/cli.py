@@ -18,7 +18,7 @@ from .errors import AqabenchError
 from .plugins import STRICT_ENV
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
-COMMANDS = ("run", "list", "plugins", "profile")
+COMMANDS = ("run", "list", "plugins", "profile", "table")
 
 
 class _Parser(argparse.ArgumentParser):
