@@ -125,10 +125,14 @@ def profile(args: argparse.Namespace) -> dict[str, Any]:
         "config": config, "latency": None,
     }
     if not args.no_latency:
+        threads = torch.get_num_threads()
         if args.threads:
             torch.set_num_threads(args.threads)
-        result["latency"] = measure_latency(model, batch, resolve_device(args.device),
-                                            args.warmup, args.runs)
+        try:
+            result["latency"] = measure_latency(model, batch, resolve_device(args.device),
+                                                args.warmup, args.runs)
+        finally:
+            torch.set_num_threads(threads)
     return result
 
 
