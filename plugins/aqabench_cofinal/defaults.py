@@ -41,7 +41,7 @@ COMMON: dict[str, Any] = {
     "input_norm": False, "etf_seed": 0,
     # variant = "code" (reference spec cofinal.md)
     "code_hidden": 256, "code_heads": 1, "code_encoders": 1, "code_decoders": 2,
-    "code_queries": 4, "code_ffn": 768, "code_fine_heads": 4, "code_subgrades": 100,
+    "code_queries": 4, "code_ffn": 768, "code_fine_heads": 4,
     "code_score_range": 25.0, "code_alpha": 1.0, "code_margin": 1.0, "code_align_mode": 1,
     "code_act_mode": 3, "code_using_neg": True, "code_batch_mixing": False,
 }
