@@ -217,6 +217,7 @@ def profile_macs(model: AQAModel, batch: Batch) -> dict[str, Any]:
     macs = sum(parts.values())
     return {**count_params(model), "macs": macs, "flops": 2 * macs, "macs_breakdown": parts,
             "clips": int(batch.features.shape[1]), "batch": len(batch),
+            "feature_dim": int(batch.features.shape[2]),
             "counter": COUNTER, "convention": CONVENTION}
 
 

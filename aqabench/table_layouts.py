@@ -255,8 +255,11 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
         label = DISPLAY.get(prof["identity"]["method"], prof["identity"]["method"])
         if prof["identity"].get("variant"):
             label += f" ({prof['identity']['variant']})"
-        if prof.get("clips") != 68:
-            label += f" (T={prof.get('clips')})"
+        shape = [f"T={prof.get('clips')}"] if prof.get("clips") != 68 else []
+        if prof.get("feature_dim", 1024) != 1024:
+            shape.append(f"D={prof['feature_dim']}")
+        if shape:
+            label += f" ({', '.join(shape)})"
         device = f"{lat['device_name']} ({lat['device']})" if lat else "-"
         if (label, device) in seen or (lat is None and any(s[0] == label for s in seen)):
             continue

@@ -3,7 +3,8 @@
 A :class:`Table` holds rows of numbers (``None`` prints as '-'); each column says how many
 decimals it prints and whether higher or lower is better. Per column, the best value is bold and
 the second underlined, compared at the printed precision (ties share the mark), and only among
-rows of the same ``scope`` (numbers on a synthetic twin are never ranked against real data).
+rows of the same ``scope`` (numbers on a synthetic twin are never ranked against real data);
+a scope with a single number in a column marks nothing.
 LaTeX is written here, not by tabulate, whose ``latex_booktabs`` escapes ``\\textbf``.
 Layouts (which rows and columns each paper table has) live in :mod:`aqabench.table_layouts`.
 """
@@ -65,6 +66,8 @@ class Table:
                 cells = [(i, round(row.values[j], column.decimals))  # type: ignore[arg-type]
                          for i, row in enumerate(self.rows)
                          if row.scope == scope and row.values[j] is not None]
+                if len(cells) < 2:  # a lone number is not "best"
+                    continue
                 distinct = sorted({v for _, v in cells}, reverse=column.better == "max")
                 for i, v in cells:
                     if v in distinct[:2]:

@@ -148,12 +148,17 @@ def test_reproduced_rows_fisher_z_average_and_protocol(tmp_path):
 def test_seeds_are_averaged_and_synthetic_twins_ranked_apart():
     records = [record("cofinal", "rg-synth", "Ball", final=v, seed=s, backbone="synthetic")
                for s, v in ((0, 0.90), (1, 0.96))]
+    alone = latex_marks(render(build_table("cofinal-tab1", records, []), "latex"))
+    assert alone[r"CoFInAl $^\dagger$ & synthetic twin"][0] == ""  # a lone number: no mark
+    records.append(record("gdlt", "rg-synth", "Ball", final=0.5, backbone="synthetic"))
     table = build_table("cofinal-tab1", records, [])
     ours = next(r for r in table.rows if r.reproduced)
     assert ours.scope == "synthetic" and ours.values[0] == pytest.approx(0.93)
     marks = latex_marks(render(table, "latex"))
     assert marks["CoFInAl & VST"][0] == "b"  # the real best keeps its bold
+    assert marks["GDLT & VST"][0] == "u"
     assert marks[r"CoFInAl $^\dagger$ & synthetic twin"][0] == "b"
+    assert marks[r"GDLT $^\dagger$ & synthetic twin"][0] == "u"
     assert "mean of 2 seeds" in render(table, "markdown")
 
 
@@ -194,9 +199,12 @@ def test_tab2_from_a_run_record_and_a_profile_file(tmp_path, capsys):
     records, profiles = load_inputs([tmp_path])
     assert len(records) == 1 and len(profiles) == 1
     table = build_table("cofinal-tab2", records, profiles)
-    ours = [r for r in table.rows if r.reproduced]
-    assert [r.labels[1].endswith("(cpu)") for r in ours] == [True]  # one row: the timed one
-    assert ours[0].values[1] == pytest.approx(1025 / 1e6) and ours[0].values[2] > 0
+    ours = {r.labels[0]: r for r in table.rows if r.reproduced}
+    assert set(ours) == {"Ridge", "Ridge (D=16)"}  # profile file (1024-d), run on toy-synth
+    assert ours["Ridge"].labels[1].endswith("(cpu)") and ours["Ridge"].values[2] > 0
+    assert ours["Ridge"].values[1] == pytest.approx(1025 / 1e6)
+    assert ours["Ridge (D=16)"].labels[1] == "-" and ours["Ridge (D=16)"].values[2] is None
+    assert ours["Ridge (D=16)"].values[0] == pytest.approx(5 * 16 / 1e9)
     text = render(table, "markdown")
     assert "| GDLT | GPU (not stated) | 0.1164 | 3.20 | 3.2249 |" in text
     assert "(cpu)" in text.split("devices:")[1]
