@@ -262,15 +262,16 @@ def profile_clips(config: dict[str, Any]) -> int:
     return int(config.get("train_clips") or PAPER_CLIPS)
 
 
-def _one_video(info: DataInfo, clips: int, generator: torch.Generator) -> Batch:
+def _one_video(info: DataInfo, clips: int, generator: torch.Generator,
+               long_extras: frozenset[str]) -> Batch:
     extras: dict[str, torch.Tensor] = {}
     for key in info.extras:
+        is_long = key in info.cardinalities or key in long_extras
         if key == "transitions":
-            extras[key] = torch.tensor([[clips / 3.0, 2.0 * clips / 3.0]])
-        elif key in info.cardinalities:
-            extras[key] = torch.zeros(1, dtype=torch.long)
+            cuts = torch.tensor([[clips / 3.0, 2.0 * clips / 3.0]])
+            extras[key] = cuts.round().long() if is_long else cuts
         else:
-            extras[key] = torch.ones(1)
+            extras[key] = torch.zeros(1, dtype=torch.long) if is_long else torch.ones(1)
     mid = (info.score_min + info.score_max) / 2.0
     return Batch(features=torch.randn(1, clips, info.feature_dim, generator=generator),
                  lengths=torch.tensor([clips]), target=torch.tensor([0.5]),
@@ -278,14 +279,19 @@ def _one_video(info: DataInfo, clips: int, generator: torch.Generator) -> Batch:
 
 
 def example_batch(info: DataInfo, clips: int, needs: frozenset[str] = frozenset(),
-                  exemplars: int = 1, seed: int = 0) -> Batch:
-    """One test video of ``clips`` N(0, 1) clip features (+ ``exemplars`` exemplars, extras)."""
+                  exemplars: int = 1, seed: int = 0,
+                  long_extras: frozenset[str] = frozenset()) -> Batch:
+    """One test video of ``clips`` N(0, 1) clip features (+ ``exemplars`` exemplars, extras).
+
+    Extras are zeros (integer codes: those in ``info.cardinalities`` or ``long_extras``) or
+    ones; ``transitions`` (added for ``needs={"stage_labels"}``) cut the video in thirds.
+    """
     if "stage_labels" in needs and "transitions" not in info.extras:
         info = dataclasses.replace(info, extras=(*info.extras, "transitions"))
     generator = torch.Generator().manual_seed(seed)
-    batch = _one_video(info, clips, generator)
+    batch = _one_video(info, clips, generator, long_extras)
     if "exemplars" in needs:
-        shots = [_one_video(info, clips, generator) for _ in range(exemplars)]
+        shots = [_one_video(info, clips, generator, long_extras) for _ in range(exemplars)]
         batch.exemplars = Batch(
             features=torch.cat([s.features for s in shots]),
             lengths=torch.cat([s.lengths for s in shots]),

@@ -221,3 +221,26 @@ def test_runs_store_their_profile():
     dim = 16  # toy-synth tiny features
     assert profile["params"] == dim + 1 and profile["macs"] == 5 * dim
     assert profile["latency"] is None and profile["clips"] == 68
+
+
+def test_data_info_from_a_dataset_specs_cheap_info():
+    from aqabench.api import DatasetSpec
+    from aqabench.commands.profile import data_info
+
+    def cheap(request):
+        return {"feature_dim": 12, "max_length": 40, "score_min": 2.0, "score_max": 9.0,
+                "extras": {"dive_number": "long [N], DN code", "difficulty": "float [N]",
+                           "transitions": "long [N, 2]"}}
+
+    spec = DatasetSpec(name="fake", loader="x:y", info=cheap, synthetic=True)
+    made, codes = data_info("fake", spec, None, 68)
+    assert (made.feature_dim, made.score_min, made.score_max) == (12, 2.0, 9.0)
+    assert made.max_length == 68  # never shorter than the profiled input
+    assert codes == {"dive_number", "transitions"}
+    batch = example_batch(made, 9, frozenset({"stage_labels"}), long_extras=codes)
+    assert batch.extras["dive_number"].dtype == torch.long
+    assert batch.extras["difficulty"].dtype == torch.float32
+    assert batch.extras["transitions"].tolist() == [[3, 6]]
+    default, none = data_info("rg", None, None, 68)  # no spec: 1024-d features, scores 0-25
+    assert (default.feature_dim, default.score_min, default.score_max, none) == (
+        1024, 0.0, 25.0, frozenset())

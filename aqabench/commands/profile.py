@@ -63,8 +63,10 @@ def _range(info: dict[str, Any], subset: str | None) -> tuple[float, float]:
     return DEFAULT_RANGE
 
 
-def data_info(name: str, spec: DatasetSpec | None, subset: str | None, clips: int) -> DataInfo:
-    """A DataInfo from the spec's cheap ``info(request)`` dict, or the defaults."""
+def data_info(name: str, spec: DatasetSpec | None, subset: str | None, clips: int
+              ) -> tuple[DataInfo, frozenset[str]]:
+    """A DataInfo from the spec's cheap ``info(request)`` dict, or the defaults; and the
+    extras that dict describes as integer codes (``"long [N], ..."``)."""
     info: dict[str, Any] = {}
     if spec is not None and spec.info is not None:
         root = os.environ.get(spec.root_env) if spec.root_env else None
@@ -73,7 +75,7 @@ def data_info(name: str, spec: DatasetSpec | None, subset: str | None, clips: in
         info = dict(resolve_factory(spec.info)(request) or {})
     low, high = _range(info, subset)
     extras = info.get("extras", ())
-    return DataInfo(
+    result = DataInfo(
         dataset=name, subset=subset,
         feature_dim=int(info.get("feature_dim", DEFAULT_DIM)),
         score_min=low, score_max=high,
@@ -81,6 +83,9 @@ def data_info(name: str, spec: DatasetSpec | None, subset: str | None, clips: in
         max_length=max(int(info.get("max_length", clips)), clips),
         backbone=spec.backbone if spec is not None else "precomputed",
         extras=tuple(extras), cardinalities=dict(info.get("cardinalities", {})))
+    codes = frozenset(k for k, v in extras.items() if str(v).lower().startswith(("long", "int"))
+                      ) if isinstance(extras, dict) else frozenset()
+    return result, codes
 
 
 def default_dataset(method: MethodSpec) -> str:
@@ -89,7 +94,10 @@ def default_dataset(method: MethodSpec) -> str:
     return DEFAULT_DATASET
 
 
-def build(args: argparse.Namespace) -> tuple[MethodSpec, dict[str, Any], DataInfo, AQAModel]:
+Built = tuple[MethodSpec, dict[str, Any], DataInfo, frozenset[str], AQAModel]
+
+
+def build(args: argparse.Namespace) -> Built:
     registry = get_registry()
     method = registry.method(args.method)
     name = args.dataset or default_dataset(method)
@@ -99,7 +107,7 @@ def build(args: argparse.Namespace) -> tuple[MethodSpec, dict[str, Any], DataInf
     config = merge_config(method_defaults(method, name, subset),
                           overrides=parse_overrides(args.overrides))
     clips = args.clips or profile_clips(config)
-    info = data_info(name, spec, subset, clips)
+    info, codes = data_info(name, spec, subset, clips)
     if config["score_shift"] is None:
         config["score_shift"] = info.score_min
     if config["score_scale"] is None:
@@ -108,13 +116,13 @@ def build(args: argparse.Namespace) -> tuple[MethodSpec, dict[str, Any], DataInf
     model = resolve_factory(method.build)(config, info)
     if not isinstance(model, AQAModel):
         raise RunError(f"method {method.name!r} built a {type(model).__name__}, not an AQAModel")
-    return method, config, info, model
+    return method, config, info, codes, model
 
 
 def profile(args: argparse.Namespace) -> dict[str, Any]:
-    method, config, info, model = build(args)
+    method, config, info, codes, model = build(args)
     clips = args.clips or profile_clips(config)
-    batch = example_batch(info, clips, method.needs, args.exemplars, int(config["seed"]))
+    batch = example_batch(info, clips, method.needs, args.exemplars, int(config["seed"]), codes)
     result: dict[str, Any] = {
         "kind": "profile", "schema_version": 1,
         "identity": {"method": method.name, "variant": config.get("variant"),
