@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import os
 import platform
 import subprocess
@@ -130,6 +132,29 @@ def git_state() -> tuple[str | None, bool | None]:
         return None, None
 
 
+def source_hash(*modules: str) -> str:
+    """A short hash of the Python sources of ``modules`` (packages hash every ``*.py`` in them).
+
+    Records carry it so a benchmark can tell whether a stored result is still current."""
+    digest = hashlib.sha256()
+    for name in sorted(set(modules)):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+        for path in files:
+            digest.update(str(path.relative_to(origin.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def code_hash(registry: Registry, method: str, dataset: str) -> str:
+    """Hash of the harness plus the plugins providing ``method`` and ``dataset``."""
+    owners = [registry.methods.owner[method].module, registry.datasets.owner[dataset].module]
+    return source_hash("aqabench", *(m.split(".")[0] for m in owners))
+
+
 def provenance(config: dict[str, Any], chash: str, device: torch.device, wall: float,
                started: str) -> dict[str, Any]:
     sha, dirty = git_state()
@@ -215,6 +240,8 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
                 on_epoch)
     record = make_record(state, method, dataset, subset, bundle, chash,
                          time.perf_counter() - clock, started)
+    record["provenance"]["code_hash"] = code_hash(registry, method.name, dataset.name)
+    record["identity"]["size"] = request.size
     record["profile"] = run_profile(model, bundle.info(dataset.name, subset), state.config,
                                     method.needs)
     path = write_record(record, request.out_dir) if request.out_dir is not None else None
