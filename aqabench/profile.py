@@ -162,7 +162,9 @@ class _RecurrentHooks:
     KINDS = (nn.RNNBase, nn.RNNCellBase)
 
     def __init__(self, model: nn.Module, counter: FlopCounterMode) -> None:
-        self.counter, self.macs, self._stack, self._handles = counter, 0, [], []
+        self.counter, self.macs = counter, 0
+        self._stack: list[int] = []
+        self._handles: list[Any] = []
         for module in model.modules():
             if isinstance(module, self.KINDS):
                 self._handles.append(module.register_forward_pre_hook(self._enter))

@@ -124,7 +124,7 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
             part_values = [values[p] for p in parts]
             if all(v is not None for v in part_values):
                 values[j] = fisher_z_mean(part_values)  # type: ignore[arg-type]
-        rows.append(Row(list(row_key[:-1]), values, reproduced=True,
+        rows.append(Row([str(x) for x in row_key[:-1]], values, reproduced=True,
                         scope="synthetic" if row_key[-1] else "real", group=groups[row_key]))
     return rows, max((len(s) for s in seeds.values()), default=0)
 
@@ -167,8 +167,8 @@ def cofinal_tab1(records: list[dict[str, Any]], protocol: str, defaults: Default
                  reported_dir: Path | None = None) -> Table:
     columns = [Column(s, group="RG") for s in (*RG, "Avg")] + \
         [Column(s, group="Fis-V") for s in (*FISV, "Avg")]
-    keys: list[ColKey] = [("rg", s.lower(), "srcc") for s in (*RG, "Avg")] + \
-        [("fisv", s.lower(), "srcc") for s in (*FISV, "Avg")]
+    keys: list[ColKey] = [("rg", s.lower(), "srcc") for s in (*RG, "Avg")]
+    keys += [("fisv", s.lower(), "srcc") for s in (*FISV, "Avg")]
     reported = reported_rows(load_reported("cofinal-tab1", reported_dir), keys,
                              lambda e: [e["method"], e["backbone"]],
                              lambda e: e["backbone"].split()[0])
