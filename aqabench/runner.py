@@ -22,6 +22,7 @@ from .api import AQAModel, DataBundle, DataRequest, DatasetSpec, MethodSpec, res
 from .config import config_hash, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
 from .plugins import Registry
+from .profile import run_profile
 from .results import SCHEMA_VERSION, write_record
 from .train import (
     EpochCallback,
@@ -244,6 +245,8 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
                          time.perf_counter() - clock, started)
     record["provenance"]["code_hash"] = code_hash(registry, method.name, dataset.name)
     record["identity"]["size"] = request.size
+    record["profile"] = run_profile(model, bundle.info(dataset.name, subset), state.config,
+                                    method.needs)
     path = write_record(record, request.out_dir) if request.out_dir is not None else None
     if request.checkpoint:
         from .checkpoint import save_checkpoint, target_path
