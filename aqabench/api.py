@@ -280,7 +280,8 @@ class AQAModel(nn.Module):
         return None
 
     def extra_macs(self, batch: Batch) -> int:
-        """Multiply-accumulates the FLOP counter cannot see (LSTM/GRU cells), for one forward."""
+        """Multiply-accumulates no counter sees, for one forward: hand-written recurrences or
+        custom kernels. (nn.LSTM/GRU/RNN and their cells are counted by aqabench.profile.)"""
         return 0
 
 

@@ -19,7 +19,7 @@ from .errors import AqabenchError
 from .plugins import STRICT_ENV, PluginWarning
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
-COMMANDS = ("run", "bench", "list", "plugins", "profile", "table", "extract", "score")
+COMMANDS = ("run", "bench", "list", "plugins", "profile", "table", "leaderboard", "extract", "score")
 
 
 class _Parser(argparse.ArgumentParser):
