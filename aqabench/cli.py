@@ -19,7 +19,9 @@ from .errors import AqabenchError
 from .plugins import STRICT_ENV, PluginWarning
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
-COMMANDS = ("run", "bench", "list", "plugins", "profile", "table", "leaderboard", "extract", "score")
+COMMANDS = (
+    "run", "bench", "list", "plugins", "profile", "table", "leaderboard", "extract", "score",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .runner import method_defaults
-from .table_layouts import load_inputs
 from .table_layouts import build_table as build_layout
+from .table_layouts import load_inputs
 from .tables import render
 
 UNCHECKED_COLUMNS = {"Inference Time (ms)"}
