@@ -28,7 +28,14 @@ from .config import config_hash
 from .errors import DataError, UsageError
 from .plugins import Registry
 from .results import read_record, record_filename
-from .runner import RunRequest, code_hash, resolve_config, resolve_subset, run
+from .runner import (
+    RunRequest,
+    code_hash,
+    resolve_config,
+    resolve_subset,
+    run,
+    setting_tag,
+)
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 
@@ -91,14 +98,18 @@ class Suite:
                           size=self.size, out_dir=out_dir)
 
 
-def expected_identity(suite: Suite, cell: Cell, registry: Registry) -> tuple[str, str]:
-    """The (config hash, code hash) a current record of ``cell`` must carry."""
+def planned(suite: Suite, cell: Cell, registry: Registry) -> tuple[str, tuple[str, str]]:
+    """The record file name of ``cell`` and the (config hash, code hash) a current one carries."""
     request = suite.request(cell, None, None)
     method, dataset = registry.method(cell.method), registry.dataset(cell.dataset)
     config = resolve_config(method, dataset, cell.subset, request)
     chash = config_hash(config, method=method.name, dataset=dataset.name, subset=cell.subset,
                         size=suite.size)
-    return chash, code_hash(registry, method.name, dataset.name)
+    identity = {"method": cell.method, "dataset": cell.dataset, "subset": cell.subset,
+                "seed": config["seed"], "size": suite.size,
+                "setting": setting_tag(method, dataset.name, cell.subset, config)}
+    name = record_filename({"identity": identity})
+    return name, (chash, code_hash(registry, method.name, dataset.name))
 
 
 def is_current(path: Path, hashes: tuple[str, str]) -> bool:
@@ -126,12 +137,10 @@ def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] |
     cells = suite.expand(registry, only)
     for number, cell in enumerate(cells, start=1):
         request = suite.request(cell, out_dir, device)
-        probe = {"identity": {"method": cell.method, "dataset": cell.dataset,
-                              "subset": cell.subset, "seed": _seed(suite, cell),
-                              "size": suite.size}}
-        target = out_dir / record_filename(probe)
+        name, hashes = planned(suite, cell, registry)
+        target = out_dir / name
         started = time.perf_counter()
-        if not force and is_current(target, expected_identity(suite, cell, registry)):
+        if not force and is_current(target, hashes):
             outcome = CellOutcome(cell, "skipped", read_record(target), 0.0)
         else:
             record, _, _ = run(request, registry)
@@ -140,6 +149,3 @@ def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] |
             on_cell(number, len(cells), outcome)
         yield outcome
 
-
-def _seed(suite: Suite, cell: Cell) -> int:
-    return int(cell.overrides.get("seed", suite.defaults.get("seed", 0)))
