@@ -171,6 +171,10 @@ def test_contrastive_loss_matches_its_formula():
     x, y = a[0, 0], b[0, 0]
     expected = sum(term(x, y, i) + term(y, x, i) for i in range(3)) / 6
     assert float(stage_contrastive_loss(a, b, tau)) == pytest.approx(expected, rel=1e-5)
+    # cross-stage variant: tokens of the other stages join the denominators -> strictly larger
+    two_a, two_b = torch.randn(2, 2, 3, 4), torch.randn(2, 2, 3, 4)
+    assert stage_contrastive_loss(two_a, two_b, tau, cross_stage=True) > \
+        stage_contrastive_loss(two_a, two_b, tau)
 
 
 @pytest.mark.parametrize("adapter", ["linear", "gru"])

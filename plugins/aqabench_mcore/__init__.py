@@ -33,6 +33,7 @@ def defaults(dataset: str, subset: str | None) -> dict[str, Any]:
         "adapter": "linear",  # linear | gru (the code's unused EnhNet), stands in for the backbone
         "width": 368, "heads": 8, "blocks": 3, "steps": 5,
         "seg_dropout": 0.5, "tau": 0.5, "cont_weight": 10.0,
+        "cont_cross_stage": False,  # true: other stages' tokens are negatives too (paper summary)
     }
 
 

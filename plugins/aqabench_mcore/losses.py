@@ -8,7 +8,10 @@
 
   and L_cont = w * mean over (pairs, stages, i) of (l(a_i; a, b) + l(b_i; b, a)) / 2. The
   positive is the exemplar token at the same time slot of the same stage; the negatives are the
-  other slots of that stage in both videos (no cross-stage negatives, as in the official code).
+  other slots of that stage in both videos (no cross-stage negatives, as in the official code,
+  whose run produced the reported numbers). The paper's summary says the loss also discourages
+  cross-stage confusion; ``cross_stage=True`` (config ``cont_cross_stage``) is that reading: the
+  negatives are every other token of both videos, all stages.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ def _one_way(a: torch.Tensor, b: torch.Tensor, tau: float) -> torch.Tensor:
     return -torch.log(cross.diagonal(dim1=-2, dim2=-1) / denominator)
 
 
-def stage_contrastive_loss(query: torch.Tensor, exemplar: torch.Tensor, tau: float = 0.5
-                           ) -> torch.Tensor:
+def stage_contrastive_loss(query: torch.Tensor, exemplar: torch.Tensor, tau: float = 0.5,
+                           cross_stage: bool = False) -> torch.Tensor:
     """Unweighted L_cont of pooled tokens ``[P, K, S, W]`` (a pair = one row of each)."""
+    if cross_stage:  # one group of K * S tokens: other stages become negatives too
+        query, exemplar = query.flatten(1, 2)[:, None], exemplar.flatten(1, 2)[:, None]
     a = F.normalize(query, dim=-1)
     b = F.normalize(exemplar, dim=-1)
     return 0.5 * (_one_way(a, b, tau) + _one_way(b, a, tau)).mean()

@@ -94,10 +94,11 @@ class MCoRe(AQAModel):
 
     def __init__(self, feature_dim: int, width: int = 368, heads: int = 8, blocks: int = 3,
                  steps: int = 5, adapter: str = "linear", dropout: float = 0.5,
-                 tau: float = 0.5, cont_weight: float = 10.0) -> None:
+                 tau: float = 0.5, cont_weight: float = 10.0, cross_stage: bool = False
+                 ) -> None:
         super().__init__()
         self.feature_dim, self.steps = feature_dim, steps
-        self.tau, self.cont_weight = tau, cont_weight
+        self.tau, self.cont_weight, self.cross_stage = tau, cont_weight, cross_stage
         self.adapter = Adapter(feature_dim, width, adapter)
         self.segmentation = ProcedureSegmentation(width, transitions=2, dropout=dropout)
         self.decoder = Decoder(width, heads, blocks)
@@ -158,7 +159,8 @@ class MCoRe(AQAModel):
                               ordered(ex.extras["transitions"].long(), ex.lengths)),
         ]).mean()
         cont = self.cont_weight * stage_contrastive_loss(outputs["tokens_query"],
-                                                         outputs["tokens_exemplar"], self.tau)
+                                                         outputs["tokens_exemplar"], self.tau,
+                                                         self.cross_stage)
         return {"loss": reg + seg + cont, "reg": reg, "seg": seg, "cont": cont}
 
 
@@ -166,4 +168,5 @@ def build(config: Mapping[str, Any], info: DataInfo) -> MCoRe:
     return MCoRe(info.feature_dim, width=int(config["width"]), heads=int(config["heads"]),
                  blocks=int(config["blocks"]), steps=int(config["steps"]),
                  adapter=str(config["adapter"]), dropout=float(config["seg_dropout"]),
-                 tau=float(config["tau"]), cont_weight=float(config["cont_weight"]))
+                 tau=float(config["tau"]), cont_weight=float(config["cont_weight"]),
+                 cross_stage=bool(config["cont_cross_stage"]))
