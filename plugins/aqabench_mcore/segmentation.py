@@ -61,7 +61,7 @@ def segmentation_loss(logits: torch.Tensor, lengths: torch.Tensor, transitions: 
 
 def ordered(bounds: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Force ``1 <= t_1 < t_2 < ... < L`` so every stage keeps at least one frame."""
-    cols = []
+    cols: list[torch.Tensor] = []
     count = bounds.shape[1]
     for j in range(count):
         low = torch.full_like(bounds[:, j], j + 1) if j == 0 else cols[-1] + 1
