@@ -6,7 +6,8 @@ A suite is a JSON file (``aqabench/suites/<name>.json`` or any path)::
      "defaults": {"seed": 0},                       # suite layer of the config
      "cells": [{"method": "gdlt", "dataset": "rg-synth",
                 "subsets": ["Ball", "Clubs"],        # omitted: the dataset's every subset
-                "set": {"epochs": 6}}]}              # per-cell config, over the suite defaults
+                "set": {"epochs": 6},                # per-cell config, over the suite defaults
+                "size": "tiny"}]}                    # per-cell twin size (default: the suite's)
 
 Each (method, dataset, subset) is one run writing one record. A cell whose record already
 exists with the same config hash and code hash is skipped (``force`` reruns it); records are
@@ -46,6 +47,7 @@ class Cell:
     dataset: str
     subset: str | None
     overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    size: str = "full"
 
     @property
     def label(self) -> str:
@@ -86,7 +88,7 @@ class Suite:
             subsets = entry.get("subsets") or list(spec.subsets) or [None]
             for subset in subsets:
                 cell = Cell(entry["method"], entry["dataset"], resolve_subset(spec, subset),
-                            dict(entry.get("set", {})))
+                            dict(entry.get("set", {})), entry.get("size", self.size))
                 if not only or any(fnmatch.fnmatch(cell.label, pat) or pat in cell.label.split()
                                    for pat in only):
                     cells.append(cell)
@@ -95,7 +97,7 @@ class Suite:
     def request(self, cell: Cell, out_dir: Path | None, device: str | None) -> RunRequest:
         return RunRequest(method=cell.method, dataset=cell.dataset, subset=cell.subset,
                           suite={**self.defaults, **cell.overrides}, device=device,
-                          size=self.size, out_dir=out_dir)
+                          size=cell.size, out_dir=out_dir)
 
 
 def planned(suite: Suite, cell: Cell, registry: Registry) -> tuple[str, tuple[str, str]]:
@@ -104,9 +106,9 @@ def planned(suite: Suite, cell: Cell, registry: Registry) -> tuple[str, tuple[st
     method, dataset = registry.method(cell.method), registry.dataset(cell.dataset)
     config = resolve_config(method, dataset, cell.subset, request)
     chash = config_hash(config, method=method.name, dataset=dataset.name, subset=cell.subset,
-                        size=suite.size)
+                        size=cell.size)
     identity = {"method": cell.method, "dataset": cell.dataset, "subset": cell.subset,
-                "seed": config["seed"], "size": suite.size,
+                "seed": config["seed"], "size": cell.size,
                 "setting": setting_tag(method, dataset.name, cell.subset, config)}
     name = record_filename({"identity": identity})
     return name, (chash, code_hash(registry, method.name, dataset.name))
