@@ -145,3 +145,22 @@ def test_defaults_follow_the_spec() -> None:
         ("sgd", 1e-2, 1e-4, 68)
     assert defaults("fisv-synth", "TES")["score_scale"] == 50.0
     assert defaults("toy-synth", None)["score_scale"] is None  # harness min-max
+
+
+def tiny_run(**overrides: object) -> dict:
+    from aqabench.plugins import get_registry
+    from aqabench.runner import RunRequest, run
+
+    settings = {"train_clips": 12, "hidden_dim": 32, "ffn_dim": 48, **overrides}
+    record, _, _ = run(RunRequest(method="gdlt", dataset="rg-synth", subset="Ball", epochs=2,
+                                  overrides=settings, size="tiny"), get_registry())
+    return record
+
+
+def test_two_seeded_runs_give_identical_predictions() -> None:
+    first, second = tiny_run(), tiny_run()
+    assert first["identity"]["method"] == "gdlt"
+    assert first["provenance"]["config"]["score_scale"] == 25.0
+    assert first["predictions"]["final"].tolist() == second["predictions"]["final"].tolist()
+    assert first["curve"][-1]["train_loss"] == second["curve"][-1]["train_loss"]
+    assert len(set(first["predictions"]["final"].tolist())) > 1  # not a constant predictor
