@@ -6,13 +6,13 @@ import math
 
 import pytest
 import torch
-from aqabench_gdlt import defaults
-from aqabench_gdlt.model import GDLT, build, example_batch, example_info
-from aqabench_gdlt.triplet import grade_triplet_loss, hardest_triplet_loss
 from torch.utils.flop_counter import FlopCounterMode
 
 from aqabench.api import Batch
 from aqabench.config import merge_config
+from aqabench_gdlt import defaults
+from aqabench_gdlt.model import GDLT, build, example_batch, example_info
+from aqabench_gdlt.triplet import grade_triplet_loss, hardest_triplet_loss
 
 PAPER_MACS_T68 = 0.1164e9  # CoFInAl Table 2, GDLT, one video of 68 clips, batch 1
 PAPER_PARAMS = 3_163_396  # spec methods/gdlt.md §2, measured on the official class
