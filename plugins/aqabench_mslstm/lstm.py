@@ -76,10 +76,9 @@ class LSTM(LSTMWeights):
             nn.init.uniform_(p, -bound, bound)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pre = self.project(x)
         h = c = self.zero_state(x)
-        for t in range(x.shape[1]):
-            h, c = lstm_step(pre[:, t], h, c, self.weight_hh)
+        for pre in self.project(x).unbind(1):  # unbind: one gradient stack, not T zero-fills
+            h, c = lstm_step(pre, h, c, self.weight_hh)
         return h
 
 
@@ -114,20 +113,19 @@ class SkipLSTM(LSTMWeights):
 
     def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor]:
-        pre = self.project(x)
         h, c = self.zero_state(x), self.zero_state(x)
         if self.random_state:
             h, c = torch.randn_like(h), torch.randn_like(c)
         u_tilde = x.new_ones(x.shape[0], 1)
         updates = x.new_zeros(x.shape[0], 1)
-        for t in range(x.shape[1]):
+        for t, pre in enumerate(self.project(x).unbind(1)):
             u = self.binarize(u_tilde)  # Eq. 2
             if valid is not None:
                 u = u * valid[:, t, None].to(u.dtype)
-            h_new, c_new = lstm_step(pre[:, t], h, c, self.weight_hh)
-            h, c = u * h_new + (1 - u) * h, u * c_new + (1 - u) * c  # Eq. 3
+            h_new, c_new = lstm_step(pre, h, c, self.weight_hh)
+            h, c = torch.lerp(h, h_new, u), torch.lerp(c, c_new, u)  # Eq. 3
             delta = torch.sigmoid(self.update_gate(c))  # Eq. 4
-            u_tilde = u * delta + (1 - u) * (u_tilde + torch.minimum(delta, 1 - u_tilde))  # Eq. 5
+            u_tilde = torch.lerp(u_tilde + torch.minimum(delta, 1 - u_tilde), delta, u)  # Eq. 5
             updates = updates + u
         steps = valid.sum(1, keepdim=True).clamp(min=1) if valid is not None else x.shape[1]
         return h, (updates / steps).squeeze(1)

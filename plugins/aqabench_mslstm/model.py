@@ -86,7 +86,8 @@ class MSLSTM(AQAModel):
         super().__init__()
         if variant not in VARIANTS:
             raise UsageError(f"mslstm variant must be one of {VARIANTS}, got {variant!r}")
-        self.feature_dim, self.hops = feature_dim, hops
+        self.feature_dim, self.channels, self.hidden = feature_dim, channels, hidden
+        self.hops = hops
         self.penalty_weight, self.skip_budget = penalty_weight, skip_budget
         self.score_scale = score_scale
         self.embed = Embedding(feature_dim, channels)
@@ -122,7 +123,7 @@ class MSLSTM(AQAModel):
 
     def analytic_macs(self, length: int) -> int:
         """Closed-form MACs of one forward pass on a video of ``length`` clips."""
-        return mslstm_macs(length, self.feature_dim, hops=self.hops)
+        return mslstm_macs(length, self.feature_dim, self.channels, self.hidden, hops=self.hops)
 
 
 def build(config: Mapping[str, Any], info: DataInfo) -> MSLSTM:
