@@ -155,6 +155,7 @@ def _store(folder: Path, splits: dict[str, SplitArrays]) -> None:
         for split, arrays in splits.items():
             np.save(tmp / f"{split}.npy", arrays.features, allow_pickle=False)
         (tmp / "meta.json").write_text(json.dumps({s: a.header() for s, a in splits.items()}))
+        os.chmod(tmp, 0o755)
         if folder.exists():
             shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)
