@@ -19,7 +19,7 @@ from .errors import AqabenchError
 from .plugins import STRICT_ENV, PluginWarning
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
-COMMANDS = ("run", "list", "plugins")
+COMMANDS = ("run", "list", "plugins", "data")
 
 
 class _Parser(argparse.ArgumentParser):
