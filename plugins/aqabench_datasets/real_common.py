@@ -43,7 +43,8 @@ def feature_shape(path: Path, dim: int | None) -> tuple[int, int]:
     try:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as exc:
-        problem = "ragged/object array" if "allow_pickle" in str(exc) else str(exc)
+        problem = "ragged/object array" if "allow_pickle" in str(exc) or "object" in str(exc) \
+            else str(exc)
         raise DataError(path, f"not a numeric .npy array ({problem})") from None
     except (OSError, EOFError) as exc:
         raise DataError(path, f"not a readable .npy file ({exc})") from None
