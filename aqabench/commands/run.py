@@ -65,7 +65,7 @@ def summary_table(record: dict[str, Any]) -> Table:
 def main(args: argparse.Namespace) -> int:
     request = request_from_args(args)
     registry = get_registry()
-    with console.progress() as bar:
+    with console.progress(transient=True) as bar:
         task = bar.add_task(f"{args.method} / {args.dataset}", total=None, status="loading")
 
         def on_epoch(row: dict[str, Any]) -> None:
