@@ -162,6 +162,7 @@ def test_defaults_and_bad_variant() -> None:
         MSLSTM(8, variant="nope")
 
 
+@pytest.mark.slow  # two full-width runs: ~15 s alone, far more on a shared CPU
 def test_trains_through_the_harness_deterministically() -> None:
     """Two seed-0 runs on the tiny toy twin give bit-identical predictions; the gate moves."""
     from aqabench.plugins import get_registry
