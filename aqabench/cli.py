@@ -19,9 +19,13 @@ from .errors import AqabenchError
 from .plugins import STRICT_ENV, PluginWarning
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
+<<<<<<< HEAD
 COMMANDS = (
     "run", "bench", "list", "plugins", "profile", "table", "leaderboard", "extract", "score",
 )
+=======
+COMMANDS = ("run", "list", "plugins", "data")
+>>>>>>> mslstm
 
 
 class _Parser(argparse.ArgumentParser):

@@ -13,7 +13,11 @@ Generative story (one video, everything drawn from the video's own seeded genera
    real share of penalised routines comes out), ``Total = D + E − P``. Fis-V: ``TES`` from
    ``Σ (b_k + γ·q_p)`` where a fall (``q_p`` under a threshold: 24% of programmes have one)
    halves the element's value and adds a deduction; ``PCS`` from ``r`` and the mean quality.
+<<<<<<< HEAD
    The raw quantities are standardised with constants estimated once from 4000 latent draws
+=======
+   The raw quantities are standardised with constants estimated once from 2000 latent draws
+>>>>>>> mslstm
    and mapped to the real means / stds / ranges (``SYNTHETIC.md``). Judge noise is added to
    each observed column; the noise-free column is the oracle, whose SRCC on the test split is
    the ceiling (``meta["ceiling"]``).
@@ -91,13 +95,24 @@ class RoutineTwin:
     """Common structure of the routine twins; subclasses turn raw latents into scores."""
 
     name = ""
+<<<<<<< HEAD
+=======
+    per_subset_videos = True  # False: every subset scores the same videos (Fis-V TES/PCS)
+>>>>>>> mslstm
     extra_dtypes: dict[str, torch.dtype] = {}
 
     def __init__(self, subset: str, size: str, story: Story) -> None:
         self.subset, self.size, self.story = subset, size, story
+<<<<<<< HEAD
         self.dim = story.dim
         self.counts = story.counts
         world = rng_for(self.name, subset, size, "world")
+=======
+        self.stream = subset if self.per_subset_videos else None
+        self.dim = story.dim
+        self.counts = story.counts
+        world = rng_for(self.name, self.stream, size, "world")
+>>>>>>> mslstm
         k, d = story.types, story.dim
         self.base_values = np.linspace(1.0, 3.0, k)
         self.embed = (story.type_scale * world.standard_normal((k + 1, d))).astype(np.float32)
@@ -114,7 +129,11 @@ class RoutineTwin:
         n = int(rng.integers(st.elements[0], st.elements[1] + 1))
         centred = (self.base_values - self.base_values.mean()) / self.base_values.std()
         prob = np.exp(st.beta * skill * centred)
+<<<<<<< HEAD
         types = rng.choice(st.types, size=n, p=prob / prob.sum())
+=======
+        types = np.searchsorted(np.cumsum(prob / prob.sum()), rng.random(n)).clip(0, st.types - 1)
+>>>>>>> mslstm
         grade = st.rho * skill + np.sqrt(1 - st.rho**2) * rng.standard_normal(n)
         quality = st.rho * skill + np.sqrt(1 - st.rho**2) * rng.standard_normal(n)
         presentation = st.rho_r * skill + np.sqrt(1 - st.rho_r**2) * rng.standard_normal()
@@ -133,9 +152,15 @@ class RoutineTwin:
 
     @functools.cached_property
     def calibration_draws(self) -> dict[str, np.ndarray]:
+<<<<<<< HEAD
         """Every raw quantity over 4000 latent draws from a fixed seed."""
         rng = rng_for(self.name, self.subset, self.size, "calibration")
         draws = [self.raw(self.structure(rng)) for _ in range(4000)]
+=======
+        """Every raw quantity over 2000 latent draws from a fixed seed."""
+        rng = rng_for(self.name, self.stream, self.size, "calibration")
+        draws = [self.raw(self.structure(rng)) for _ in range(2000)]
+>>>>>>> mslstm
         return {key: np.array([d[key] for d in draws]) for key in draws[0]}
 
     def z(self, raw: dict[str, float], key: str) -> float:
@@ -220,6 +245,10 @@ FALL_RATE = 0.24  # programmes with at least one deduction
 
 class FisVTwin(RoutineTwin):
     name = "fisv-synth"
+<<<<<<< HEAD
+=======
+    per_subset_videos = False
+>>>>>>> mslstm
 
     def __init__(self, subset: str, size: str) -> None:
         super().__init__(subset, size, FISV_STORY if size == "full" else tiny(FISV_STORY))
