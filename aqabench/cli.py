@@ -19,13 +19,9 @@ from .errors import AqabenchError
 from .plugins import STRICT_ENV, PluginWarning
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
-<<<<<<< HEAD
 COMMANDS = (
-    "run", "bench", "list", "plugins", "profile", "table", "leaderboard", "extract", "score",
+    "run", "bench", "list", "plugins", "data", "profile", "table", "leaderboard", "extract", "score",
 )
-=======
-COMMANDS = ("run", "list", "plugins", "data")
->>>>>>> mslstm
 
 
 class _Parser(argparse.ArgumentParser):

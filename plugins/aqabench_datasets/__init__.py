@@ -46,8 +46,6 @@ def aqabench_register_datasets(register: Any) -> None:
         synthetic=True, backbone="synthetic",
         table_layout="mcore-finediving", citation=TWIN,
     ))
-<<<<<<< HEAD
-=======
     register(DatasetSpec(
         name="rg",
         loader="aqabench_datasets.real_gdlt:load_rg",
@@ -93,4 +91,3 @@ def aqabench_register_datasets(register: Any) -> None:
                  "Approach to Action Quality Assessment, CVPR 2019",
         homepage="https://github.com/ParitoshParmar/MTL-AQA",
     ))
->>>>>>> mslstm
