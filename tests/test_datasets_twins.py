@@ -69,7 +69,7 @@ def test_generation_is_deterministic_and_random_access() -> None:
 
 def test_cache_is_used_and_a_corrupt_cache_is_regenerated(tmp_path: Path) -> None:
     fresh = load("fisv-synth", "TES", tmp_path)
-    folder = tmp_path / "twins" / "fisv-synth-TES-tiny-v2"
+    folder = tmp_path / "twins" / "fisv-synth-TES-tiny-v3"
     assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "test.npy", "train.npy"]
     assert not [p for p in tmp_path.joinpath("twins").iterdir() if p.name.startswith(".")]
     cached = load("fisv-synth", "TES", tmp_path)
