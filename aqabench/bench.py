@@ -84,13 +84,13 @@ class Suite:
         cells = []
         for entry in self.cells:
             spec = registry.dataset(entry["dataset"])
-            registry.method(entry["method"])  # unknown names fail before anything runs
             subsets = entry.get("subsets") or list(spec.subsets) or [None]
             for subset in subsets:
                 cell = Cell(entry["method"], entry["dataset"], resolve_subset(spec, subset),
                             dict(entry.get("set", {})), entry.get("size", self.size))
                 if not only or any(fnmatch.fnmatch(cell.label, pat) or pat in cell.label.split()
                                    for pat in only):
+                    registry.method(cell.method)  # unknown names fail before anything runs
                     cells.append(cell)
         return cells
 
