@@ -32,10 +32,15 @@ BASE_CONFIG: dict[str, Any] = {
     "train_exemplars": 1,
     "test_exemplars": 10,
     "eval_batch_size": 64,  # videos of equal length evaluated together (results unchanged)
+    # Feature preprocessing applied by the harness to every method alike: "none", or
+    # "video_centre" (subtract each video's mean clip feature: removes per-video offsets such as
+    # a venue/camera signature, which the twins model as domain shift).
+    "feature_norm": "none",
 }
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULERS = ("cosine", "none")
+FEATURE_NORMS = ("none", "video_centre")
 
 
 def parse_value(text: str) -> Any:
@@ -102,6 +107,9 @@ def validate(config: Mapping[str, Any]) -> None:
         raise UsageError(f"optimizer must be one of {OPTIMIZERS}, got {config['optimizer']!r}")
     if config["scheduler"] not in SCHEDULERS:
         raise UsageError(f"scheduler must be one of {SCHEDULERS}, got {config['scheduler']!r}")
+    if config["feature_norm"] not in FEATURE_NORMS:
+        raise UsageError(f"feature_norm must be one of {FEATURE_NORMS}, "
+                         f"got {config['feature_norm']!r}")
     for key in ("epochs", "batch_size", "eval_batch_size"):
         if not isinstance(config[key], int) or config[key] < 1:
             raise UsageError(f"{key} must be a positive integer, got {config[key]!r}")

@@ -133,6 +133,17 @@ def resolve_score_normalisation(config: dict[str, Any], bundle: DataBundle) -> N
         config["score_scale"] = (high - low) or 1.0
 
 
+def normalise_features(bundle: DataBundle, mode: str) -> None:
+    """Apply the harness's feature preprocessing to both splits, in place (see BASE_CONFIG)."""
+    if mode == "none":
+        return
+    for split in (bundle.train, bundle.test):
+        valid = (torch.arange(split.features.shape[1])[None, :] < split.lengths[:, None])
+        mask = valid[..., None].to(split.features.dtype)
+        mean = (split.features * mask).sum(1, keepdim=True) / mask.sum(1, keepdim=True).clamp(min=1)
+        split.features.sub_(mean).mul_(mask)
+
+
 def git_state() -> tuple[str | None, bool | None]:
     """(sha, dirty) of the source tree aqabench runs from, or (None, None) outside git."""
     here = Path(__file__).resolve().parent.parent
@@ -244,6 +255,7 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
                         size=request.size)
     bundle = load_bundle(dataset, data_request(dataset, subset, request.data_root, request.size))
     resolve_score_normalisation(config, bundle)
+    normalise_features(bundle, config["feature_norm"])
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.perf_counter()
     seed_everything(int(config["seed"]))

@@ -91,3 +91,18 @@ def test_plugins_and_list_commands(run_cli) -> None:
         assert word in out
     code, out, _ = run_cli("list", "methods")
     assert code == 0 and "ridge" in out and "toy-synth" not in out
+
+
+def test_video_centre_feature_norm_removes_per_video_offsets() -> None:
+    import torch
+
+    from aqabench.api import DataBundle, FeatureSet
+    from aqabench.runner import normalise_features
+
+    seqs = [torch.full((4, 3), 5.0) + torch.arange(4.0)[:, None], torch.full((2, 3), -7.0)]
+    data = FeatureSet.from_sequences(["a", "b"], seqs, [1.0, 2.0])
+    bundle = DataBundle(train=data, test=data.subset(torch.tensor([1, 0])))
+    normalise_features(bundle, "video_centre")
+    assert torch.allclose(bundle.train.features[0, :, 0], torch.tensor([-1.5, -0.5, 0.5, 1.5]))
+    assert (bundle.train.features[1] == 0).all()  # constant video -> zeros, padding stays zero
+    assert torch.allclose(bundle.test.features[1, :, 1], torch.tensor([-1.5, -0.5, 0.5, 1.5]))
