@@ -29,7 +29,7 @@ def make_split(count: int, dim: int, seed: int) -> tuple[FeatureSet, np.ndarray]
         quality = rng.standard_normal(PROCEDURES)
         offset = 2.0 * rng.standard_normal(dim)
         x = offset + 0.5 * rng.standard_normal((length, dim))
-        for p, (a, b) in enumerate(zip([0, *cuts], [*cuts, length])):
+        for p, (a, b) in enumerate(zip([0, *cuts], [*cuts, length], strict=True)):
             x[a:b] += basis[p] + 0.6 * quality[p] * basis[-1]
         ids.append(f"toy_{seed}_{i:04d}")
         seqs.append(torch.from_numpy(x.astype(np.float32)))

@@ -1,0 +1,208 @@
+"""Shared machinery of the synthetic twins: per-video seeding, generation, caching.
+
+A twin is an object with ``name``, ``subset``, ``size``, ``dim``, ``counts`` (train, test) and
+two methods, both deterministic from their seeded generator:
+
+- ``latent(rng) -> Latent``: the video's length, scores and extras (scalars only: cheap, so
+  ``info`` can report the ceiling without making any feature);
+- ``fill(latent, rng, out)``: write the ``[length, dim]`` float32 features into ``out``.
+
+Every video gets two generators seeded from ``(dataset, subset, size, split, index)`` (one for
+latents, one for features), so any video can be made alone and the bytes do not depend on the
+order of generation. A split is built into one preallocated padded array (no other copy),
+cached under ``cache_dir/twins/<key>/`` as ``<split>.npy`` + ``meta.json`` written to a temporary
+folder and renamed; a cache that fails to load or disagrees with its json is regenerated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from aqabench import metrics
+from aqabench.api import DataBundle, FeatureSet
+
+#: Bumped whenever a twin's bytes change; part of the cache key.
+GENERATOR_VERSION = 1
+SPLITS = ("train", "test")
+
+
+def derive_seed(*parts: object) -> int:
+    """A 63-bit seed from the parts' text (stable across machines and Python versions)."""
+    digest = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
+def rng_for(*parts: object) -> np.random.Generator:
+    return np.random.default_rng(derive_seed(*parts))
+
+
+@dataclass
+class Latent:
+    """One video's scalars: length, observed and noise-free score, extras."""
+
+    length: int
+    score: float
+    clean: float
+    extras: dict[str, Any] = field(default_factory=dict)
+    private: dict[str, Any] = field(default_factory=dict)  # what ``fill`` needs, never exposed
+
+
+class Twin(Protocol):
+    name: str
+    subset: str | None
+    size: str
+    dim: int
+    counts: tuple[int, int]
+    extra_dtypes: dict[str, torch.dtype]
+
+    def latent(self, rng: np.random.Generator) -> Latent: ...
+
+    def fill(self, latent: Latent, rng: np.random.Generator, out: np.ndarray) -> None: ...
+
+    def video_id(self, split: str, index: int) -> str: ...
+
+
+def video_rng(twin: Twin, split: str, index: int, stream: str) -> np.random.Generator:
+    """The generator of one video's ``stream`` ("latent" or "features")."""
+    return rng_for(twin.name, twin.subset, twin.size, split, index, GENERATOR_VERSION, stream)
+
+
+def split_latents(twin: Twin, split: str) -> list[Latent]:
+    count = twin.counts[SPLITS.index(split)]
+    return [twin.latent(video_rng(twin, split, i, "latent")) for i in range(count)]
+
+
+def ceiling(twin: Twin) -> float:
+    """Oracle SRCC on the test split: noise-free vs observed scores (latents only: cheap)."""
+    test = split_latents(twin, "test")
+    return metrics.srcc([v.clean for v in test], [v.score for v in test])
+
+
+@dataclass
+class SplitArrays:
+    ids: list[str]
+    features: np.ndarray  # [N, T_max, D] float32, zero padded
+    lengths: np.ndarray
+    scores: np.ndarray
+    clean: np.ndarray
+    extras: dict[str, np.ndarray]
+
+    def header(self) -> dict[str, Any]:
+        return {"ids": self.ids, "shape": list(self.features.shape),
+                "lengths": self.lengths.tolist(), "scores": self.scores.tolist(),
+                "clean": self.clean.tolist(),
+                "extras": {k: v.tolist() for k, v in self.extras.items()}}
+
+
+def generate_split(twin: Twin, split: str) -> SplitArrays:
+    """Make a split video by video straight into its padded array."""
+    latents = split_latents(twin, split)
+    lengths = np.array([v.length for v in latents], dtype=np.int64)
+    features = np.zeros((len(latents), int(lengths.max()), twin.dim), dtype=np.float32)
+    for i, lat in enumerate(latents):
+        twin.fill(lat, video_rng(twin, split, i, "features"), features[i, : lat.length])
+    extras = {key: np.asarray([v.extras[key] for v in latents]) for key in twin.extra_dtypes}
+    return SplitArrays(
+        ids=[twin.video_id(split, i) for i in range(len(latents))],
+        features=features, lengths=lengths,
+        scores=np.array([v.score for v in latents], dtype=np.float64),
+        clean=np.array([v.clean for v in latents], dtype=np.float64),
+        extras=extras,
+    )
+
+
+def cache_key(twin: Twin) -> str:
+    return f"{twin.name}-{twin.subset or 'all'}-{twin.size}-v{GENERATOR_VERSION}"
+
+
+def _load_cached(folder: Path) -> dict[str, SplitArrays] | None:
+    try:
+        header = json.loads((folder / "meta.json").read_text())
+        out = {}
+        for split in SPLITS:
+            part = header[split]
+            features = np.load(folder / f"{split}.npy", allow_pickle=False)
+            if list(features.shape) != part["shape"] or features.dtype != np.float32:
+                return None
+            out[split] = SplitArrays(
+                ids=list(part["ids"]), features=features,
+                lengths=np.asarray(part["lengths"], dtype=np.int64),
+                scores=np.asarray(part["scores"], dtype=np.float64),
+                clean=np.asarray(part["clean"], dtype=np.float64),
+                extras={k: np.asarray(v) for k, v in part["extras"].items()},
+            )
+        return out
+    except (OSError, ValueError, KeyError, TypeError, EOFError):
+        return None
+
+
+def _store(folder: Path, splits: dict[str, SplitArrays]) -> None:
+    """Write to a temporary sibling folder, then rename it into place (atomic)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for split, arrays in splits.items():
+            np.save(tmp / f"{split}.npy", arrays.features, allow_pickle=False)
+        (tmp / "meta.json").write_text(json.dumps({s: a.header() for s, a in splits.items()}))
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)  # another process won the race, or no space
+
+
+def twin_splits(twin: Twin, cache_dir: Path | None) -> dict[str, SplitArrays]:
+    """Both splits, from the cache when it is sound, else generated (and cached)."""
+    folder = Path(cache_dir) / "twins" / cache_key(twin) if cache_dir is not None else None
+    if folder is not None and folder.is_dir():
+        cached = _load_cached(folder)
+        if cached is not None:
+            return cached
+    splits = {split: generate_split(twin, split) for split in SPLITS}
+    if folder is not None:
+        _store(folder, splits)
+    return splits
+
+
+def to_featureset(arrays: SplitArrays, dtypes: dict[str, torch.dtype]) -> FeatureSet:
+    return FeatureSet(
+        ids=tuple(arrays.ids),
+        features=torch.from_numpy(arrays.features),  # shares memory: no copy
+        lengths=torch.from_numpy(arrays.lengths),
+        scores=torch.from_numpy(arrays.scores.astype(np.float32)),
+        extras={k: torch.as_tensor(arrays.extras[k], dtype=dtypes[k]) for k in dtypes},
+    )
+
+
+def load_twin(twin: Twin, cache_dir: Path | None, meta: dict[str, Any]) -> DataBundle:
+    splits = twin_splits(twin, cache_dir)
+    test = splits["test"]
+    meta = {"ceiling": metrics.srcc(test.clean, test.scores),
+            "generator": f"{twin.name} v{GENERATOR_VERSION}", "size": twin.size, **meta}
+    return DataBundle(
+        train=to_featureset(splits["train"], twin.extra_dtypes),
+        test=to_featureset(test, twin.extra_dtypes),
+        meta=meta, backbone="synthetic", split_id=f"synthetic-{twin.size}",
+    )
+
+
+def segment_bounds(weights: Sequence[float], length: int) -> np.ndarray:
+    """Cut ``range(length)`` into ``len(weights)`` non-empty consecutive segments ∝ weights."""
+    w = np.asarray(weights, dtype=np.float64)
+    n = len(w)
+    spare = length - n  # every segment gets one clip, the rest shared by weight
+    cuts = np.floor(np.cumsum(w) / w.sum() * spare + 1e-9).astype(np.int64)
+    ends = cuts + np.arange(1, n + 1)
+    ends[-1] = length
+    return np.concatenate([[0], ends])

@@ -1,0 +1,256 @@
+"""Twins of the long-routine sets: ``rg-synth`` (Rhythmic Gymnastics) and ``fisv-synth`` (Fis-V).
+
+Generative story (one video, everything drawn from the video's own seeded generator):
+
+1. Latents. A skill ``s ~ N(0, 1)``; ``P`` elements (RG 8-11, Fis-V 7, the short program's
+   element count) whose types ``k_p`` are drawn with ``p(k) ∝ exp(β·s·b̃_k)`` (skilled athletes
+   pick harder elements; ``b_k`` is the type's base value); an execution quality per element
+   ``q_p = ρ·s + √(1-ρ²)·ε_p``; a presentation latent ``r = ρ_r·s + √(1-ρ_r²)·ε``. The elements
+   alternate with ``P + 1`` linking segments; segment lengths are Gamma-distributed and cover the
+   sequence (68-77 clips for RG, 124-140 for Fis-V).
+2. Scores, judge-like. RG: difficulty ``D`` from ``Σ b_k``, execution ``E`` from the mean quality
+   and ``r``, a penalty of 0.3 per element executed badly (``q_p`` under a threshold set so the
+   real share of penalised routines comes out), ``Total = D + E − P``. Fis-V: ``TES`` from
+   ``Σ (b_k + γ·q_p)`` where a fall (``q_p`` under a threshold: 24% of programmes have one)
+   halves the element's value and adds a deduction; ``PCS`` from ``r`` and the mean quality.
+   The raw quantities are standardised with constants estimated once from 4000 latent draws
+   and mapped to the real means / stds / ranges (``SYNTHETIC.md``). Judge noise is added to
+   each observed column; the noise-free column is the oracle, whose SRCC on the test split is
+   the ceiling (``meta["ceiling"]``).
+3. Clip features (``dim`` = 1024 like VST): a strong per-video offset (venue / camera: what a
+   recognition backbone mostly sees) + a slow low-rank random walk + the segment's type
+   embedding + a WEAK quality signal ``α·q_p·u_k`` along a direction that depends on the
+   element type (elements) or ``α_r·r·w`` (links) + white noise. Mean pooling mixes every
+   element's signal with the offset; finding elements and comparing them within the video
+   (the offset cancels) recovers far more.
+
+Knobs: :class:`Story` (the tiny size uses short sequences, ``dim`` 64 and a stronger signal so
+few epochs suffice).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+from scipy import stats
+
+from .twin_cache import Latent, rng_for, segment_bounds
+
+
+@dataclass(frozen=True)
+class Story:
+    counts: tuple[int, int]
+    lengths: tuple[int, int]  # inclusive range of clips per video
+    elements: tuple[int, int]  # inclusive range of elements per video
+    dim: int = 1024
+    types: int = 12
+    beta: float = 0.5  # skill -> element difficulty choice
+    rho: float = 0.6  # skill -> execution quality
+    rho_r: float = 0.8  # skill -> presentation
+    type_scale: float = 0.5
+    quality_amp: float = 0.12
+    grade_amp: float = 0.12  # within-type difficulty grade signal
+    grade_share: float = 0.7  # share of an element's difficulty set by its grade, not its type
+    presentation_amp: float = 0.08
+    offset_scale: float = 1.3
+    walk_scale: float = 0.25
+    walk_rank: int = 8
+    noise: float = 1.0
+
+
+def tiny(story: Story) -> Story:
+    return replace(story, counts=(64, 32), lengths=(20, 26), elements=(3, 4), dim=64,
+                   types=6, quality_amp=0.6, presentation_amp=0.4)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A real label column's statistics: mean, std, min, max; judge noise std."""
+
+    mean: float
+    std: float
+    low: float
+    high: float
+    judge: float
+
+    def clean(self, z: float) -> float:
+        """Standardised latent -> noise-free value whose observed std matches the real one."""
+        spread = np.sqrt(max(self.std**2 - self.judge**2, 1e-6))
+        return float(np.clip(self.mean + spread * z, self.low, self.high))
+
+    def observe(self, clean: float, rng: np.random.Generator, step: float = 0.01) -> float:
+        value = np.clip(clean + self.judge * rng.standard_normal(), self.low, self.high)
+        return float(np.round(value / step) * step)
+
+
+class RoutineTwin:
+    """Common structure of the routine twins; subclasses turn raw latents into scores."""
+
+    name = ""
+    extra_dtypes: dict[str, torch.dtype] = {}
+
+    def __init__(self, subset: str, size: str, story: Story) -> None:
+        self.subset, self.size, self.story = subset, size, story
+        self.dim = story.dim
+        self.counts = story.counts
+        world = rng_for(self.name, subset, size, "world")
+        k, d = story.types, story.dim
+        self.base_values = np.linspace(1.0, 3.0, k)
+        self.embed = (story.type_scale * world.standard_normal((k + 1, d))).astype(np.float32)
+        self.quality_dirs = world.standard_normal((k, d)).astype(np.float32)
+        self.grade_dirs = world.standard_normal((k, d)).astype(np.float32)
+        self.presentation_dir = world.standard_normal(d).astype(np.float32)
+        self.walk_basis = world.standard_normal((story.walk_rank, d)).astype(np.float32)
+
+    # ---------------------------------------------------------------------------- latents
+    def structure(self, rng: np.random.Generator) -> dict[str, Any]:
+        st = self.story
+        length = int(rng.integers(st.lengths[0], st.lengths[1] + 1))
+        skill = float(rng.standard_normal())
+        n = int(rng.integers(st.elements[0], st.elements[1] + 1))
+        centred = (self.base_values - self.base_values.mean()) / self.base_values.std()
+        prob = np.exp(st.beta * skill * centred)
+        types = rng.choice(st.types, size=n, p=prob / prob.sum())
+        grade = st.rho * skill + np.sqrt(1 - st.rho**2) * rng.standard_normal(n)
+        quality = st.rho * skill + np.sqrt(1 - st.rho**2) * rng.standard_normal(n)
+        presentation = st.rho_r * skill + np.sqrt(1 - st.rho_r**2) * rng.standard_normal()
+        weights = np.where(np.arange(2 * n + 1) % 2 == 1, 2.0, 1.0) * rng.gamma(4.0, size=2 * n + 1)
+        return {"length": length, "types": types, "quality": quality, "grade": grade,
+                "presentation": float(presentation),
+                "bounds": segment_bounds(weights, length)}
+
+    def raw(self, st: dict[str, Any]) -> dict[str, float]:
+        raise NotImplementedError
+
+    def difficulty(self, st: dict[str, Any]) -> np.ndarray:
+        """Each element's difficulty value: its type's base value and its grade."""
+        g = self.story.grade_share
+        return (1 - g) * self.base_values[st["types"]] + g * (2.0 + 0.6 * st["grade"])
+
+    @functools.cached_property
+    def calibration_draws(self) -> dict[str, np.ndarray]:
+        """Every raw quantity over 4000 latent draws from a fixed seed."""
+        rng = rng_for(self.name, self.subset, self.size, "calibration")
+        draws = [self.raw(self.structure(rng)) for _ in range(4000)]
+        return {key: np.array([d[key] for d in draws]) for key in draws[0]}
+
+    def z(self, raw: dict[str, float], key: str) -> float:
+        values = self.calibration_draws[key]
+        return (raw[key] - float(values.mean())) / (float(values.std()) or 1.0)
+
+    def threshold(self, key: str, rate: float) -> float:
+        """Value of raw ``key`` exceeded by a fraction ``rate`` of the calibration draws."""
+        return float(np.quantile(self.calibration_draws[key], 1 - rate))
+
+    # ---------------------------------------------------------------------------- features
+    def fill(self, latent: Latent, rng: np.random.Generator, out: np.ndarray) -> None:
+        st, s = latent.private, self.story
+        length, dim = out.shape
+        out[:] = rng.standard_normal((length, dim), dtype=np.float32)
+        out *= s.noise
+        out += s.offset_scale * rng.standard_normal(dim, dtype=np.float32)
+        steps = rng.standard_normal((length, s.walk_rank), dtype=np.float32) * s.walk_scale
+        out += np.cumsum(steps, axis=0) @ self.walk_basis
+        bounds = st["bounds"]
+        for seg in range(len(bounds) - 1):
+            a, b = int(bounds[seg]), int(bounds[seg + 1])
+            if seg % 2 == 1:  # element
+                k = int(st["types"][seg // 2])
+                p = seg // 2
+                out[a:b] += self.embed[k] + s.quality_amp * st["quality"][p] * \
+                    self.quality_dirs[k] + s.grade_amp * st["grade"][p] * self.grade_dirs[k]
+            else:  # linking movements carry the presentation
+                out[a:b] += self.embed[-1] + s.presentation_amp * st["presentation"] * \
+                    self.presentation_dir
+
+
+# ------------------------------------------------------------------------------- RG
+RG_STATS = {  # D, E, Total (mean, std, min, max) and share with a penalty, from SYNTHETIC.md
+    "Ball": ((8.75, 2.08, 2.50, 14.50), (6.46, 1.35, 1.35, 9.20), (3.85, 23.70), 0.18),
+    "Clubs": ((9.05, 2.39, 3.50, 14.80), (6.42, 1.30, 2.35, 9.20), (6.50, 24.00), 0.12),
+    "Hoop": ((8.76, 2.30, 2.90, 14.80), (6.48, 1.29, 1.95, 9.27), (4.45, 23.65), 0.14),
+    "Ribbon": ((7.65, 2.02, 1.90, 12.50), (6.24, 1.43, 1.55, 9.40), (5.35, 21.70), 0.14),
+}
+RG_STORY = Story(counts=(200, 50), lengths=(68, 77), elements=(8, 11))
+
+
+class RGTwin(RoutineTwin):
+    name = "rg-synth"
+    extra_dtypes = {"difficulty": torch.float32, "execution": torch.float32,
+                    "penalty": torch.float32}
+
+    def __init__(self, subset: str, size: str) -> None:
+        super().__init__(subset, size, RG_STORY if size == "full" else tiny(RG_STORY))
+        d, e, _total, self.penalty_rate = RG_STATS[subset]
+        self.d_col = Column(*d, judge=0.8)
+        self.e_col = Column(*e, judge=0.5)
+        self.penalty_cut = -self.threshold("worst", self.penalty_rate)
+
+    def raw(self, st: dict[str, Any]) -> dict[str, float]:
+        q = st["quality"]
+        return {"D": float(self.difficulty(st).sum()),
+                "E": float(q.mean() + 0.5 * st["presentation"]),
+                "worst": float(-q.min())}
+
+    def latent(self, rng: np.random.Generator) -> Latent:
+        st = self.structure(rng)
+        raw = self.raw(st)
+        d_clean = self.d_col.clean(self.z(raw, "D"))
+        e_clean = self.e_col.clean(self.z(raw, "E"))
+        penalty = 0.3 * int((st["quality"] < self.penalty_cut).sum())
+        d = self.d_col.observe(d_clean, rng, 0.05)
+        e = self.e_col.observe(e_clean, rng, 0.05)
+        return Latent(length=st["length"], score=round(d + e - penalty, 2),
+                      clean=d_clean + e_clean - penalty, private=st,
+                      extras={"difficulty": d, "execution": e, "penalty": penalty})
+
+    def video_id(self, split: str, index: int) -> str:
+        return f"{self.subset}_{index + 1 + (self.counts[0] if split == 'test' else 0):03d}"
+
+
+# ------------------------------------------------------------------------------- Fis-V
+FISV_STATS = {"TES": (29.67, 6.45, 6.33, 42.81), "PCS": (27.11, 5.28, 10.48, 38.28)}
+FISV_STORY = Story(counts=(400, 100), lengths=(124, 140), elements=(7, 7), offset_scale=1.7)
+FALL_RATE = 0.24  # programmes with at least one deduction
+
+
+class FisVTwin(RoutineTwin):
+    name = "fisv-synth"
+
+    def __init__(self, subset: str, size: str) -> None:
+        super().__init__(subset, size, FISV_STORY if size == "full" else tiny(FISV_STORY))
+        self.other = "pcs" if subset == "TES" else "tes"
+        self.extra_dtypes = {"deductions": torch.float32, self.other: torch.float32}
+        self.tes_col = Column(*FISV_STATS["TES"], judge=1.6)
+        self.pcs_col = Column(*FISV_STATS["PCS"], judge=1.3)
+        per_element = 1 - (1 - FALL_RATE) ** (1 / self.story.elements[0])
+        self.fall_cut = float(stats.norm.ppf(per_element))  # q_p ~ N(0, 1) marginally
+
+    def raw(self, st: dict[str, Any]) -> dict[str, float]:
+        q = st["quality"]
+        values = self.difficulty(st) + 0.5 * q
+        values = np.where(q < self.fall_cut, 0.5 * values - 1.0, values)
+        return {"TES": float(values.sum()),
+                "PCS": float(st["presentation"] + 0.4 * q.mean())}
+
+    def latent(self, rng: np.random.Generator) -> Latent:
+        st = self.structure(rng)
+        raw = self.raw(st)
+        tes_clean = self.tes_col.clean(self.z(raw, "TES"))
+        pcs_clean = self.pcs_col.clean(self.z(raw, "PCS"))
+        tes = self.tes_col.observe(tes_clean, rng)
+        pcs = self.pcs_col.observe(pcs_clean, rng)
+        deductions = float((st["quality"] < self.fall_cut).sum() + (rng.random() < 0.01))
+        if self.subset == "TES":
+            score, clean, other = tes, tes_clean, pcs
+        else:
+            score, clean, other = pcs, pcs_clean, tes
+        return Latent(length=st["length"], score=score, clean=clean, private=st,
+                      extras={"deductions": deductions, self.other: other})
+
+    def video_id(self, split: str, index: int) -> str:
+        return str(index + 1 + (self.counts[0] if split == "test" else 0))

@@ -1,0 +1,88 @@
+"""Loaders and ``info`` of the synthetic twins (``fisv-synth``, ``rg-synth``,
+``finediving-synth``). The stories live in :mod:`twin_routines` and :mod:`twin_diving`, the
+seeding and caching in :mod:`twin_cache`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aqabench.api import DataBundle, DataRequest
+from aqabench.errors import UsageError
+
+from . import twin_cache
+from .twin_diving import FRAMES, DivingTwin
+from .twin_routines import FISV_STATS, RG_STATS, FisVTwin, RGTwin
+
+SIZES = ("full", "tiny")
+
+
+def make_twin(name: str, subset: str | None, size: str) -> Any:
+    if size not in SIZES:
+        raise UsageError(f"unknown size {size!r} of {name!r}; choose from {', '.join(SIZES)}")
+    if name == "rg-synth":
+        return RGTwin(subset or "Ball", size)
+    if name == "fisv-synth":
+        return FisVTwin(subset or "TES", size)
+    if name == "finediving-synth":
+        return DivingTwin(size)
+    raise UsageError(f"no twin named {name!r}")
+
+
+def _load(name: str, request: DataRequest) -> DataBundle:
+    twin = make_twin(name, request.subset, request.size)
+    story = twin.story
+    meta = {"story": {k: v for k, v in vars(story).items() if isinstance(v, (int, float))}}
+    if name == "finediving-synth":
+        meta["dive_numbers"] = list(twin.dn_names)
+    return twin_cache.load_twin(twin, request.cache_dir, meta)
+
+
+def load_rg(request: DataRequest) -> DataBundle:
+    return _load("rg-synth", request)
+
+
+def load_fisv(request: DataRequest) -> DataBundle:
+    return _load("fisv-synth", request)
+
+
+def load_finediving(request: DataRequest) -> DataBundle:
+    return _load("finediving-synth", request)
+
+
+def _info(name: str, request: DataRequest) -> dict[str, Any]:
+    """Sizes and ranges without generating features (the ceiling comes from latents only)."""
+    twin = make_twin(name, request.subset, request.size)
+    if name == "finediving-synth":
+        low, high, max_length = 0.0, 114.8, FRAMES
+        extras = {"dive_number": "long [N], DN code", "difficulty": "float [N], DD",
+                  "transitions": "long [N, 2], (t1, t2) on the 96-frame grid"}
+    elif name == "rg-synth":
+        _d, _e, (low, high), _p = RG_STATS[twin.subset]
+        max_length = twin.story.lengths[1]
+        extras = {k: "float [N]" for k in ("difficulty", "execution", "penalty")}
+    else:
+        _m, _s, low, high = FISV_STATS[twin.subset]
+        max_length = twin.story.lengths[1]
+        extras = {"deductions": "float [N]", twin.other: "float [N], the other component"}
+    return {
+        "dataset": name, "subset": twin.subset, "size": twin.size, "synthetic": True,
+        "feature_dim": twin.dim, "max_length": max_length,
+        "min_length": getattr(twin.story, "lengths", (FRAMES, FRAMES))[0],
+        "train_size": twin.counts[0], "test_size": twin.counts[1],
+        "score_min": low, "score_max": high, "ceiling": twin_cache.ceiling(twin),
+        "extras": extras, "backbone": "synthetic",
+        "cache": f"$AQABENCH_CACHE/twins/{twin_cache.cache_key(twin)}/",
+        "citation": "aqabench synthetic twin (docs/datasets.md)",
+    }
+
+
+def info_rg(request: DataRequest) -> dict[str, Any]:
+    return _info("rg-synth", request)
+
+
+def info_fisv(request: DataRequest) -> dict[str, Any]:
+    return _info("fisv-synth", request)
+
+
+def info_finediving(request: DataRequest) -> dict[str, Any]:
+    return _info("finediving-synth", request)
