@@ -43,7 +43,7 @@ def masked_softmax(logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def aggregate(x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """``Y[b, c, i] = sum_j weights[b, i, j] x[b, c, j]``: ``[B, C, T] x [B, T', T] -> [B, C, T']``."""
+    """``Y[b, c, i] = sum_j weights[b, i, j] x[b, c, j]``, ``[B, C, T] -> [B, C, T']``."""
     return torch.bmm(x, weights.transpose(1, 2))
 
 
