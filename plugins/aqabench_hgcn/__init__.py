@@ -25,9 +25,10 @@ Differences from the official code (github ZhouKanglei/HGCN_AQA, class ``hgcn``)
    code uses the transpose (softmax over receivers).
 5. Shot graph: ``A_sht + softmax(.)`` (eqs. 10-11, additive variant) instead of the code's
    ``softmax(A_sht + .)``.
-6. Shot reduction: ``T = softmax(S0 + alpha * logits)`` over each scene's shots (eq. 12 has a
-   softmax), so a scene is a convex combination of shots and does not grow with the number of
-   clips; the code uses ``S0 + alpha * ReLU(logits)`` unnormalised (a sum over all clips).
+6. Shot reduction: ``T = softmax(S0 + alpha * logits)`` per shot over the scenes (eq. 12's
+   softmax, DiffPool-style), and ``E = (S / L) T^T S'`` with L valid clips, so a scene has a
+   shot's magnitude at any sequence length; the code uses ``S0 + alpha * ReLU(logits)``
+   unnormalised and sums over all clips (scenes ~68x a shot on RG/Fis-V windows).
 7. Output: the distribution of the last scene ``e'_S`` (Sec. III-D/E); the code sums the
    samples of all 7 per-scene distributions.
 8. Variable length: the learned ``nodes x nodes`` attention offsets and the ``S x nodes`` prior

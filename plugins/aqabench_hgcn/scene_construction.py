@@ -5,12 +5,16 @@
 - Shot graph aggregation (eq. 11) with the paper's best, additive, adaptive weight
   ``A_adp = A_sht + B_sht``: ``s'_i = ReLU(W_sht sum_j A_adp[i, j] s_j)``, ``C2 -> C3``.
 - Shot reduction (eqs. 12-13): a second graph layer maps every shot to ``S`` assignment logits;
-  ``T = softmax(S0 + alpha2 * logits)`` normalised over the valid shots of each scene, and the
-  scenes are ``E = T^T S'`` (``[B, C3, S]``), each a convex combination of the updated shots.
+  ``T = softmax(S0 + alpha2 * logits)`` normalised per shot over the scenes (eq. 12: the rows
+  of ``T`` in R^{N x S}, as in DiffPool's differentiable pooling), and the scenes are
+  ``E = (S / L) T^T S'`` (``[B, C3, S]``) over the ``L`` valid shots. The factor ``S / L`` (one
+  over the mean number of shots per scene; not in the paper or code) keeps a scene's magnitude
+  that of a shot whatever the sequence length: with the plain sum the scenes grow with L, and
+  on rg-synth (|x| ~ 2) the score head's log-variance exploded (sigma ~ 1e12 at init).
 
 Differences from the official code (documented in the package docstring too): the code adds
 ``A_sht`` inside the softmax's logits instead of to the softmax's output, uses no softmax on
-``T`` (``T = S0 + alpha2 * ReLU(.)``, so scene magnitudes grow with the number of clips), and
+``T`` (``T = S0 + alpha2 * ReLU(.)``, every shot counted once per scene at initialisation), and
 normalises every softmax over the receivers. The assignment layer reads the shot features ``S``
 (``C2 -> S``) with its own attention graph and no groups, as in the code (Table VIII's counts),
 not ``S'`` as eq. 12 writes.
@@ -54,7 +58,8 @@ class ShotAggregation(nn.Module):
 
 
 class ShotReduction(nn.Module):
-    """Assignment ``T`` of eq. 12 as ``[B, S, T_clips]``; each row sums to 1 over valid shots."""
+    """Assignment ``T`` of eq. 12 as ``[B, S, T_clips]``: each valid shot's column sums to 1
+    over the scenes; padded shots get 0."""
 
     def __init__(self, channels: int, nodes: int, scenes: int, radius: int) -> None:
         super().__init__()
@@ -67,7 +72,8 @@ class ShotReduction(nn.Module):
         t = shots.shape[2]
         logits = self.assign(aggregate(shots, self.graph(shots, lengths)))  # [B, S, T]
         logits = resample(self.prior, (self.prior.shape[0], t)) + self.alpha * logits
-        return masked_softmax(logits, valid_nodes(lengths, t)[:, None, :])
+        valid = valid_nodes(lengths, t)[:, None, :].to(logits.dtype)
+        return logits.softmax(dim=1) * valid
 
 
 class SceneConstruction(nn.Module):
@@ -84,4 +90,6 @@ class SceneConstruction(nn.Module):
         """Returns the scenes ``E`` and the assignment ``T`` (``[B, S, T_clips]``)."""
         updated = self.aggregation(shots, lengths)  # S', eq. 11
         assignment = self.reduction(shots, lengths)  # T, eq. 12
-        return aggregate(updated, assignment), assignment  # E = T^T S', eq. 13
+        scale = assignment.shape[1] / lengths.clamp(min=1).to(updated.dtype)
+        scenes = aggregate(updated, assignment) * scale[:, None, None]  # E = T^T S', eq. 13
+        return scenes, assignment
