@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 import torch
 from aqabench_hgcn import defaults
@@ -145,3 +148,17 @@ def test_defaults_follow_the_paper_and_aqa_benchmark() -> None:
         assert config["train_clips"] == 68 and config["test_clips"] is None
     assert (rg["g"], rg["batch_size"], fisv["g"], fisv["batch_size"]) == (1, 64, 1, 8)
     assert other["g"] == 4
+
+
+def test_trains_through_the_harness_bit_identically(tmp_path: Path) -> None:
+    from aqabench.plugins import get_registry
+    from aqabench.runner import RunRequest, run
+
+    request = RunRequest(method="hgcn", dataset="rg-synth", subset="Ball", size="tiny",
+                         epochs=2, overrides={"batch_size": 32}, out_dir=tmp_path)
+    first, _, _ = run(request, get_registry())
+    second, _, _ = run(request, get_registry())
+    assert first["provenance"]["config"]["g"] == 1 and len(first["curve"]) == 2
+    for key, value in first["predictions"].items():
+        assert np.array_equal(np.asarray(value), np.asarray(second["predictions"][key])), key
+    assert first["curve"][0]["train_loss"] == second["curve"][0]["train_loss"]
