@@ -252,9 +252,8 @@ class Batch:
     n_exemplars: int = 0
 
     def to(self, device: torch.device | str) -> Batch:
-        changes: dict[str, Any] = {
-            name: getattr(self, name).to(device) for name in ("features", "lengths", "target", "score")
-        }
+        tensors = ("features", "lengths", "target", "score")
+        changes: dict[str, Any] = {name: getattr(self, name).to(device) for name in tensors}
         changes["extras"] = {k: v.to(device) for k, v in self.extras.items()}
         if self.exemplars is not None:
             changes["exemplars"] = self.exemplars.to(device)
@@ -281,12 +280,13 @@ class AQAModel(nn.Module):
         return None
 
     def extra_macs(self, batch: Batch) -> int:
-        """Multiply-accumulates the FLOP counter cannot see (LSTM/GRU cells), for one forward."""
+        """Multiply-accumulates no counter sees, for one forward: hand-written recurrences or
+        custom kernels. (nn.LSTM/GRU/RNN and their cells are counted by aqabench.profile.)"""
         return 0
 
 
 class Backbone:
-    """A frozen clip-feature extractor: ``frames [F, H, W, 3] uint8`` -> ``[clips, feature_dim]``."""
+    """A frozen clip-feature extractor: ``frames [F, H, W, 3] uint8 -> [clips, feature_dim]``."""
 
     feature_dim: int
     clip_len: int

@@ -12,17 +12,20 @@ import importlib
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import NoReturn
 
 from . import __version__
 from .errors import AqabenchError
-from .plugins import STRICT_ENV
+from .plugins import STRICT_ENV, PluginWarning
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
-COMMANDS = ("run", "list", "plugins")
+COMMANDS = (
+    "run", "bench", "list", "plugins", "profile", "table", "leaderboard", "extract", "score",
+)
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 as well; keep one line
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 as well; keep one line
         self.exit(2, f"aqabench: error: {message}\n")
 
 
@@ -47,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.environ[STRICT_ENV] = "1"
     warnings.simplefilter("default")
+    warnings.simplefilter("always", PluginWarning)  # one per plugin; the registry loads once
     warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"  # type: ignore
     try:
         return int(args.func(args) or 0)

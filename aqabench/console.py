@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+# Off a terminal (CI logs, pipes) use a wide fixed width so names are never folded.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 160)
 
 
 def progress(transient: bool = False) -> Progress:
-    """A progress bar on stderr (silent when stderr is not a terminal)."""
+    """A progress bar on stderr (silent when stderr is not a terminal: logs stay clean)."""
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -19,4 +22,5 @@ def progress(transient: bool = False) -> Progress:
         TimeRemainingColumn(),
         console=err,
         transient=transient,
+        disable=not err.is_terminal,
     )

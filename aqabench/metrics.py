@@ -72,7 +72,8 @@ def temporal_iou(pred: np.ndarray, true: np.ndarray) -> np.ndarray:
     """1-D IoU of intervals ``[start, end]`` given as ``[N, 2]`` arrays."""
     pred = np.asarray(pred, dtype=np.float64).reshape(-1, 2)
     true = np.asarray(true, dtype=np.float64).reshape(-1, 2)
-    inter = np.clip(np.minimum(pred[:, 1], true[:, 1]) - np.maximum(pred[:, 0], true[:, 0]), 0, None)
+    overlap = np.minimum(pred[:, 1], true[:, 1]) - np.maximum(pred[:, 0], true[:, 0])
+    inter = np.clip(overlap, 0, None)
     union = np.maximum(pred[:, 1], true[:, 1]) - np.minimum(pred[:, 0], true[:, 0])
     return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
 

@@ -27,7 +27,7 @@ from .errors import PluginError, UsageError
 
 ENTRY_POINT_GROUP = "aqabench"
 STRICT_ENV = "AQABENCH_STRICT_PLUGINS"
-KINDS = {"dataset": DatasetSpec, "backbone": BackboneSpec, "method": MethodSpec}
+KINDS: dict[str, Any] = {"dataset": DatasetSpec, "backbone": BackboneSpec, "method": MethodSpec}
 HOOKS = {
     "dataset": "aqabench_register_datasets",
     "backbone": "aqabench_register_backbones",
@@ -89,7 +89,9 @@ class Registry:
         self.methods: Catalog[MethodSpec] = Catalog("method")
 
     def catalog(self, kind: str) -> Catalog[Any]:
-        return {"dataset": self.datasets, "backbone": self.backbones, "method": self.methods}[kind]
+        catalogs: dict[str, Catalog[Any]] = {
+            "dataset": self.datasets, "backbone": self.backbones, "method": self.methods}
+        return catalogs[kind]
 
     # ------------------------------------------------------------------------------ loading
     def add_plugin(self, name: str, load: Callable[[], ModuleType | object],
@@ -112,7 +114,7 @@ class Registry:
 
     def _register_for(self, kind: str, record: PluginRecord) -> Callable[[Any], None]:
         catalog = self.catalog(kind)
-        expected = KINDS[kind]
+        expected: Any = KINDS[kind]
 
         def register(spec: Any) -> None:
             if not isinstance(spec, expected):

@@ -2,7 +2,7 @@
 
 Schema (``schema_version`` 1)::
 
-    identity    method, dataset, subset, backbone, split, seed, variant
+    identity    method, dataset, subset, backbone, split, seed, variant, size (twins)
     final       metrics of the LAST epoch (the honest protocol) + "epoch"
     best        metrics of the epoch with the highest test SRCC + "epoch" and
                 "chosen_on": "test" (what the papers report)
@@ -31,12 +31,14 @@ REQUIRED = ("schema_version", "identity", "final", "best", "curve", "provenance"
 
 
 def record_filename(record: dict[str, Any]) -> str:
-    """``<method>__<dataset>[__<subset>]__seed<seed>.json`` — one file per identity."""
+    """``<method>__<dataset>[__<subset>]__seed<seed>[__<size>].json`` — one file per identity."""
     ident = record["identity"]
     parts = [ident["method"], ident["dataset"]]
     if ident.get("subset"):
         parts.append(ident["subset"])
     parts.append(f"seed{ident['seed']}")
+    if ident.get("size", "full") != "full":
+        parts.append(ident["size"])
     return "__".join(str(p).replace("/", "-") for p in parts) + ".json"
 
 

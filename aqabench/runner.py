@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import os
 import platform
 import subprocess
@@ -20,6 +22,7 @@ from .api import AQAModel, DataBundle, DataRequest, DatasetSpec, MethodSpec, res
 from .config import config_hash, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
 from .plugins import Registry
+from .profile import run_profile
 from .results import SCHEMA_VERSION, write_record
 from .train import (
     EpochCallback,
@@ -45,6 +48,9 @@ class RunRequest:
     data_root: Path | None = None
     size: str = "full"
     out_dir: Path | None = None
+    #: Save the trained model for ``aqabench score``: a path, or True for the default beside
+    #: the record (:func:`aqabench.checkpoint.default_path`).
+    checkpoint: Path | bool | None = None
 
 
 def default_cache_dir() -> Path:
@@ -127,6 +133,29 @@ def git_state() -> tuple[str | None, bool | None]:
         return sha, dirty
     except (OSError, subprocess.SubprocessError):
         return None, None
+
+
+def source_hash(*modules: str) -> str:
+    """A short hash of the Python sources of ``modules`` (packages hash every ``*.py`` in them).
+
+    Records carry it so a benchmark can tell whether a stored result is still current."""
+    digest = hashlib.sha256()
+    for name in sorted(set(modules)):
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+        for path in files:
+            digest.update(str(path.relative_to(origin.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def code_hash(registry: Registry, method: str, dataset: str) -> str:
+    """Hash of the harness plus the plugins providing ``method`` and ``dataset``."""
+    owners = [registry.methods.owner[method].module, registry.datasets.owner[dataset].module]
+    return source_hash("aqabench", *(m.split(".")[0] for m in owners))
 
 
 def provenance(config: dict[str, Any], chash: str, device: torch.device, wall: float,
@@ -214,5 +243,14 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
                 on_epoch)
     record = make_record(state, method, dataset, subset, bundle, chash,
                          time.perf_counter() - clock, started)
+    record["provenance"]["code_hash"] = code_hash(registry, method.name, dataset.name)
+    record["identity"]["size"] = request.size
+    record["profile"] = run_profile(model, bundle.info(dataset.name, subset), state.config,
+                                    method.needs)
     path = write_record(record, request.out_dir) if request.out_dir is not None else None
+    if request.checkpoint:
+        from .checkpoint import save_checkpoint, target_path
+
+        save_checkpoint(target_path(request.checkpoint, record, request.out_dir), model,
+                        record["identity"], state.config, state.info)
     return record, state, path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from .. import console
@@ -22,10 +23,12 @@ def add_parser(sub: Any) -> None:
 
 def describe(kind: str, spec: Any) -> str:
     if kind == "dataset":
-        subsets = f" [subsets: {', '.join(spec.subsets)}]" if spec.subsets else ""
+        subsets = f" (subsets: {', '.join(spec.subsets)})" if spec.subsets else ""
         return f"{spec.description}{subsets}" + (" (synthetic)" if spec.synthetic else "")
     if kind == "backbone":
-        return f"{spec.description} [{spec.feature_dim}-d, {spec.clip_len}-frame clips]"
+        dim = f"{spec.feature_dim}-d" if spec.feature_dim else "any dim"
+        clips = f"{spec.clip_len}-frame clips" if spec.clip_len else "any clip length"
+        return f"{spec.description} ({dim}, {clips})"
     return spec.paper or spec.description
 
 
@@ -40,6 +43,7 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("plugin")
         table.add_column("description")
         for name in catalog.names():
-            table.add_row(name, catalog.owner[name].name, describe(kind, catalog.specs[name]))
+            table.add_row(name, catalog.owner[name].name,
+                          escape(describe(kind, catalog.specs[name])))
         console.out.print(table)
     return 0

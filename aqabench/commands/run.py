@@ -30,6 +30,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--size", default="full", choices=["full", "tiny"],
                    help="synthetic twins: full size or the tiny test size")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the JSON record")
+    p.add_argument("--save-checkpoint", nargs="?", const=True, default=None, type=Path,
+                   metavar="PATH", help="keep the trained model for 'aqabench score' "
+                   "(default PATH: beside the record, .pt)")
     p.set_defaults(func=main)
 
 
@@ -38,6 +41,7 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         method=args.method, dataset=args.dataset, subset=args.subset, epochs=args.epochs,
         overrides=parse_overrides(args.overrides), device=args.device,
         data_root=args.data_root, size=args.size, out_dir=args.out,
+        checkpoint=getattr(args, "save_checkpoint", None),
     )
 
 
@@ -65,7 +69,7 @@ def summary_table(record: dict[str, Any]) -> Table:
 def main(args: argparse.Namespace) -> int:
     request = request_from_args(args)
     registry = get_registry()
-    with console.progress() as bar:
+    with console.progress(transient=True) as bar:
         task = bar.add_task(f"{args.method} / {args.dataset}", total=None, status="loading")
 
         def on_epoch(row: dict[str, Any]) -> None:
@@ -79,4 +83,8 @@ def main(args: argparse.Namespace) -> int:
     console.out.print(summary_table(record))
     if path is not None:
         console.out.print(f"record: {path}")
+    if request.checkpoint:
+        from ..checkpoint import target_path
+
+        console.out.print(f"checkpoint: {target_path(request.checkpoint, record, request.out_dir)}")
     return 0

@@ -2,7 +2,7 @@
 
 Each video has three procedures of random length, each with a latent execution quality
 ``q ~ N(0, 1)``. A clip's feature is a per-video nuisance offset + its procedure's embedding +
-``0.6 * q * u`` along a quality direction + noise. The score is ``5 + sum(q)`` plus judge noise,
+``q * u`` along a quality direction + noise. The score is ``5 + sum(q)`` plus judge noise,
 so mean pooling recovers part of the signal and the oracle ceiling (noise-free vs observed score)
 is below 1.
 """
@@ -15,7 +15,7 @@ import torch
 from aqabench import metrics
 from aqabench.api import DataBundle, DataRequest, FeatureSet
 
-SIZES = {"full": (160, 80, 64), "tiny": (48, 24, 16)}  # train, test, feature dim
+SIZES = {"full": (160, 80, 64), "tiny": (96, 48, 16)}  # train, test, feature dim
 PROCEDURES = 3
 
 
@@ -27,10 +27,10 @@ def make_split(count: int, dim: int, seed: int) -> tuple[FeatureSet, np.ndarray]
         length = int(rng.integers(24, 33))
         cuts = np.sort(rng.choice(np.arange(4, length - 4), PROCEDURES - 1, replace=False))
         quality = rng.standard_normal(PROCEDURES)
-        offset = 2.0 * rng.standard_normal(dim)
+        offset = 1.0 * rng.standard_normal(dim)
         x = offset + 0.5 * rng.standard_normal((length, dim))
-        for p, (a, b) in enumerate(zip([0, *cuts], [*cuts, length], strict=True)):
-            x[a:b] += basis[p] + 0.6 * quality[p] * basis[-1]
+        for p, (a, b) in enumerate(zip([0, *cuts], [*cuts, length])):
+            x[a:b] += basis[p] + quality[p] * basis[-1]
         ids.append(f"toy_{seed}_{i:04d}")
         seqs.append(torch.from_numpy(x.astype(np.float32)))
         clean.append(5.0 + quality.sum())

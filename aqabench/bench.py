@@ -1,0 +1,145 @@
+"""Benchmark suites as data, and running them resumably.
+
+A suite is a JSON file (``aqabench/suites/<name>.json`` or any path)::
+
+    {"name": "ci", "description": "...", "size": "full",
+     "defaults": {"seed": 0},                       # suite layer of the config
+     "cells": [{"method": "gdlt", "dataset": "rg-synth",
+                "subsets": ["Ball", "Clubs"],        # omitted: the dataset's every subset
+                "set": {"epochs": 6}}]}              # per-cell config, over the suite defaults
+
+Each (method, dataset, subset) is one run writing one record. A cell whose record already
+exists with the same config hash and code hash is skipped (``force`` reruns it); records are
+written atomically at the end of a run, so an interrupted suite leaves no partial record and a
+rerun continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import config_hash
+from .errors import DataError, UsageError
+from .plugins import Registry
+from .results import read_record, record_filename
+from .runner import RunRequest, code_hash, resolve_config, resolve_subset, run
+
+SUITES_DIR = Path(__file__).resolve().parent / "suites"
+
+
+@dataclass(frozen=True)
+class Cell:
+    method: str
+    dataset: str
+    subset: str | None
+    overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.dataset}" + (f"/{self.subset}" if self.subset else "")
+
+
+@dataclass
+class Suite:
+    name: str
+    description: str
+    size: str
+    defaults: dict[str, Any]
+    cells: list[dict[str, Any]]
+
+    @classmethod
+    def load(cls, name_or_path: str) -> Suite:
+        path = Path(name_or_path)
+        if not path.suffix:
+            path = SUITES_DIR / f"{name_or_path}.json"
+        if not path.is_file():
+            known = ", ".join(sorted(p.stem for p in SUITES_DIR.glob("*.json")))
+            raise UsageError(f"unknown suite {name_or_path!r}; known: {known}")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return cls(name=data["name"], description=data.get("description", ""),
+                       size=data.get("size", "full"), defaults=data.get("defaults", {}),
+                       cells=data["cells"])
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DataError(path, f"not a valid suite file ({exc})") from exc
+
+    def expand(self, registry: Registry, only: list[str] | None = None) -> list[Cell]:
+        """Every (method, dataset, subset) of the suite, filtered by ``only`` glob patterns
+        matched against ``"method dataset/subset"``."""
+        cells = []
+        for entry in self.cells:
+            spec = registry.dataset(entry["dataset"])
+            registry.method(entry["method"])  # unknown names fail before anything runs
+            subsets = entry.get("subsets") or list(spec.subsets) or [None]
+            for subset in subsets:
+                cell = Cell(entry["method"], entry["dataset"], resolve_subset(spec, subset),
+                            dict(entry.get("set", {})))
+                if not only or any(fnmatch.fnmatch(cell.label, pat) or pat in cell.label.split()
+                                   for pat in only):
+                    cells.append(cell)
+        return cells
+
+    def request(self, cell: Cell, out_dir: Path | None, device: str | None) -> RunRequest:
+        return RunRequest(method=cell.method, dataset=cell.dataset, subset=cell.subset,
+                          suite={**self.defaults, **cell.overrides}, device=device,
+                          size=self.size, out_dir=out_dir)
+
+
+def expected_identity(suite: Suite, cell: Cell, registry: Registry) -> tuple[str, str]:
+    """The (config hash, code hash) a current record of ``cell`` must carry."""
+    request = suite.request(cell, None, None)
+    method, dataset = registry.method(cell.method), registry.dataset(cell.dataset)
+    config = resolve_config(method, dataset, cell.subset, request)
+    chash = config_hash(config, method=method.name, dataset=dataset.name, subset=cell.subset,
+                        size=suite.size)
+    return chash, code_hash(registry, method.name, dataset.name)
+
+
+def is_current(path: Path, hashes: tuple[str, str]) -> bool:
+    if not path.is_file():
+        return False
+    try:
+        prov = read_record(path)["provenance"]
+    except DataError:
+        return False
+    return (prov.get("config_hash"), prov.get("code_hash")) == hashes
+
+
+@dataclass
+class CellOutcome:
+    cell: Cell
+    status: str  # "ran" | "skipped"
+    record: dict[str, Any] | None
+    seconds: float
+
+
+def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] | None = None,
+              force: bool = False, device: str | None = None,
+              on_cell: Callable[[int, int, CellOutcome], None] | None = None
+              ) -> Iterator[CellOutcome]:
+    cells = suite.expand(registry, only)
+    for number, cell in enumerate(cells, start=1):
+        request = suite.request(cell, out_dir, device)
+        probe = {"identity": {"method": cell.method, "dataset": cell.dataset,
+                              "subset": cell.subset, "seed": _seed(suite, cell),
+                              "size": suite.size}}
+        target = out_dir / record_filename(probe)
+        started = time.perf_counter()
+        if not force and is_current(target, expected_identity(suite, cell, registry)):
+            outcome = CellOutcome(cell, "skipped", read_record(target), 0.0)
+        else:
+            record, _, _ = run(request, registry)
+            outcome = CellOutcome(cell, "ran", record, time.perf_counter() - started)
+        if on_cell is not None:
+            on_cell(number, len(cells), outcome)
+        yield outcome
+
+
+def _seed(suite: Suite, cell: Cell) -> int:
+    return int(cell.overrides.get("seed", suite.defaults.get("seed", 0)))

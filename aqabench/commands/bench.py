@@ -1,0 +1,67 @@
+"""``aqabench bench --suite NAME``: run a benchmark suite (resumable; current cells skipped)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from .. import console
+from ..bench import CellOutcome, Suite, run_suite
+from ..plugins import get_registry
+
+DEFAULT_OUT = Path("leaderboards/results")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("bench", help="run a benchmark suite (ci, paper, or a JSON file)",
+                       description=__doc__)
+    p.add_argument("--suite", default="ci", help="suite name (aqabench/suites/) or a .json path")
+    p.add_argument("--only", nargs="+", metavar="PATTERN",
+                   help="only cells matching these globs, e.g. 'gdlt *' or '*rg-synth/Ball'")
+    p.add_argument("--force", action="store_true", help="rerun cells whose record is current")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder of result records")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, ...")
+    p.add_argument("--list", action="store_true", help="list the suite's cells and exit")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    registry = get_registry()
+    suite = Suite.load(args.suite)
+    if args.list:
+        for cell in suite.expand(registry, args.only):
+            console.out.print(cell.label, {**suite.defaults, **cell.overrides})
+        return 0
+    total = len(suite.expand(registry, args.only))
+    table = Table(title=f"suite {suite.name}")
+    for column in ("cell", "status", "final SRCC", "best SRCC (epoch)", "seconds"):
+        table.add_column(column)
+    started = time.perf_counter()
+    with console.progress() as bar:
+        task = bar.add_task(f"suite {suite.name}", total=total, status="")
+
+        def on_cell(number: int, count: int, outcome: CellOutcome) -> None:
+            rec = outcome.record or {}
+            final, best = rec.get("final", {}), rec.get("best", {})
+            line = (f"[{number}/{count}] {outcome.cell.label}: {outcome.status}, final SRCC "
+                    f"{final.get('srcc', float('nan')):.3f}, best {best.get('srcc', 0):.3f} "
+                    f"@ {best.get('epoch', '-')}, {outcome.seconds:.1f} s")
+            console.err.print(line)
+            bar.update(task, advance=1, status=outcome.cell.label)
+            table.add_row(outcome.cell.label, outcome.status, f"{final.get('srcc', 0):.3f}",
+                          f"{best.get('srcc', 0):.3f} ({best.get('epoch', '-')})",
+                          f"{outcome.seconds:.1f}")
+
+        outcomes = list(run_suite(suite, registry, args.out, args.only, args.force,
+                                  args.device, on_cell))
+    wall = time.perf_counter() - started
+    console.out.print(table)
+    ran = sum(o.status == "ran" for o in outcomes)
+    console.out.print(f"suite {suite.name}: {len(outcomes)} cells, {ran} ran, "
+                      f"{len(outcomes) - ran} skipped, wall time {wall:.1f} s "
+                      f"({wall / 60:.1f} min); records in {args.out}")
+    return 0

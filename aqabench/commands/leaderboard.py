@@ -1,0 +1,44 @@
+"""``aqabench leaderboard build [--check]``: regenerate leaderboards/ from the records.
+
+Writes ``leaderboards/README.md`` and ``leaderboards/tables/*.md|.tex``. With ``--check``
+nothing is written: the command fails (exit 1), naming each table and its first differing cell,
+when the committed files differ from what the records produce.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..leaderboard import check, render_all, write_all
+
+DEFAULT_ROOT = Path("leaderboards")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("leaderboard", help="regenerate (or --check) the leaderboards",
+                       description=__doc__)
+    p.add_argument("action", choices=["build"], help="build the leaderboard files")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; fail if the committed files differ from the records")
+    p.add_argument("--root", type=Path, default=DEFAULT_ROOT,
+                   help="leaderboards folder (results/, profiles/, reported/ inside)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    files = render_all(args.root)
+    if args.check:
+        problems = check(files)
+        for problem in problems:
+            print(f"leaderboard out of date: {problem}", file=sys.stderr)
+        if problems:
+            print("run 'aqabench leaderboard build' and commit the result", file=sys.stderr)
+            return 1
+        print(f"leaderboards: {len(files)} files match the records")
+        return 0
+    write_all(files)
+    print(f"leaderboards: wrote {len(files)} files under {args.root}")
+    return 0

@@ -1,0 +1,183 @@
+"""``aqabench profile``: parameters, MACs (papers' convention), true FLOPs and latency of a method.
+
+The model is built from a :class:`DataInfo` made WITHOUT loading data: the dataset spec's cheap
+``info(request)`` dict (feature_dim, max_length, score range) when it has one, else 1024-d
+features and scores 0-25. The input is one video of ``--clips`` N(0, 1) clip features (default:
+the method's training window, else 68), batch 1; methods that need exemplars get 1 exemplar,
+methods that need stage labels get ``transitions``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from rich.table import Table
+
+from .. import console
+from ..api import AQAModel, DataInfo, DataRequest, DatasetSpec, MethodSpec, resolve_factory
+from ..config import merge_config, parse_overrides
+from ..errors import RunError
+from ..plugins import get_registry
+from ..profile import example_batch, measure_latency, profile_clips, profile_macs
+from ..results import dumps, write_json_atomic
+from ..runner import default_cache_dir, method_defaults, resolve_subset
+from ..train import resolve_device
+
+DEFAULT_DIM, DEFAULT_RANGE, DEFAULT_DATASET = 1024, (0.0, 25.0), "rg"
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("profile", help="params, MACs/FLOPs and latency of a method (no data)",
+                       description=__doc__)
+    p.add_argument("--method", required=True, help="method plugin name")
+    p.add_argument("--dataset", help=f"whose hyper-parameters and shapes (default "
+                                     f"{DEFAULT_DATASET!r} or the method's first dataset)")
+    p.add_argument("--subset", help="subset of the dataset (default: its first)")
+    p.add_argument("--clips", type=int, help="clips in the video (default: train window or 68)")
+    p.add_argument("--exemplars", type=int, default=1, help="exemplars (methods that need them)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key (repeatable), e.g. --set variant=code")
+    p.add_argument("--device", default="auto", help="where latency is timed: auto, cpu, cuda")
+    p.add_argument("--threads", type=int, help="torch CPU threads while timing")
+    p.add_argument("--warmup", type=int, default=10, help="untimed runs (>= 10)")
+    p.add_argument("--runs", type=int, default=50, help="timed runs (>= 50)")
+    p.add_argument("--no-latency", action="store_true", help="count only, do not time")
+    p.add_argument("--json", action="store_true", help="print the profile as JSON")
+    p.add_argument("--out", type=Path, help="also write the profile JSON into this folder")
+    p.set_defaults(func=main)
+
+
+def _range(info: dict[str, Any], subset: str | None) -> tuple[float, float]:
+    if "score_min" in info and "score_max" in info:
+        return float(info["score_min"]), float(info["score_max"])
+    value = info.get("score_range")
+    if isinstance(value, dict):
+        value = value.get(subset) if subset in value else next(iter(value.values()), None)
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return float(value[0]), float(value[1])
+    return DEFAULT_RANGE
+
+
+def data_info(name: str, spec: DatasetSpec | None, subset: str | None, clips: int
+              ) -> tuple[DataInfo, frozenset[str]]:
+    """A DataInfo from the spec's cheap ``info(request)`` dict, or the defaults; and the
+    extras that dict describes as integer codes (``"long [N], ..."``)."""
+    info: dict[str, Any] = {}
+    if spec is not None and spec.info is not None:
+        root = os.environ.get(spec.root_env) if spec.root_env else None
+        request = DataRequest(subset=subset, root=Path(root) if root else None,
+                              cache_dir=default_cache_dir())
+        info = dict(resolve_factory(spec.info)(request) or {})
+    low, high = _range(info, subset)
+    extras = info.get("extras", ())
+    result = DataInfo(
+        dataset=name, subset=subset,
+        feature_dim=int(info.get("feature_dim", DEFAULT_DIM)),
+        score_min=low, score_max=high,
+        train_size=int(info.get("train_size", 0)), test_size=int(info.get("test_size", 0)),
+        max_length=max(int(info.get("max_length", clips)), clips),
+        backbone=spec.backbone if spec is not None else "precomputed",
+        extras=tuple(extras), cardinalities=dict(info.get("cardinalities", {})))
+    codes = frozenset(k for k, v in extras.items() if str(v).lower().startswith(("long", "int"))
+                      ) if isinstance(extras, dict) else frozenset()
+    return result, codes
+
+
+def default_dataset(method: MethodSpec) -> str:
+    if method.datasets and DEFAULT_DATASET not in method.datasets:
+        return method.datasets[0]
+    return DEFAULT_DATASET
+
+
+Built = tuple[MethodSpec, dict[str, Any], DataInfo, frozenset[str], AQAModel]
+
+
+def build(args: argparse.Namespace) -> Built:
+    registry = get_registry()
+    method = registry.method(args.method)
+    name = args.dataset or default_dataset(method)
+    spec = registry.dataset(name) if (args.dataset or name in registry.catalog("dataset")) \
+        else None
+    subset = resolve_subset(spec, args.subset) if spec is not None else args.subset
+    config = merge_config(method_defaults(method, name, subset),
+                          overrides=parse_overrides(args.overrides))
+    clips = args.clips or profile_clips(config)
+    info, codes = data_info(name, spec, subset, clips)
+    if config["score_shift"] is None:
+        config["score_shift"] = info.score_min
+    if config["score_scale"] is None:
+        config["score_scale"] = (info.score_max - info.score_min) or 1.0
+    torch.manual_seed(int(config["seed"]))
+    model = resolve_factory(method.build)(config, info)
+    if not isinstance(model, AQAModel):
+        raise RunError(f"method {method.name!r} built a {type(model).__name__}, not an AQAModel")
+    return method, config, info, codes, model
+
+
+def profile(args: argparse.Namespace) -> dict[str, Any]:
+    method, config, info, codes, model = build(args)
+    clips = args.clips or profile_clips(config)
+    batch = example_batch(info, clips, method.needs, args.exemplars, int(config["seed"]), codes)
+    result: dict[str, Any] = {
+        "kind": "profile", "schema_version": 1,
+        "identity": {"method": method.name, "variant": config.get("variant"),
+                     "dataset": info.dataset, "subset": info.subset,
+                     "feature_dim": info.feature_dim},
+        **profile_macs(model, batch),
+        "exemplars": args.exemplars if "exemplars" in method.needs else 0,
+        "config": config, "latency": None,
+    }
+    if not args.no_latency:
+        threads = torch.get_num_threads()
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        try:
+            result["latency"] = measure_latency(model, batch, resolve_device(args.device),
+                                                args.warmup, args.runs)
+        finally:
+            torch.set_num_threads(threads)
+    return result
+
+
+def tab2_table(result: dict[str, Any]) -> Table:
+    """Tab. 2's columns: FLOPs (G, = MACs) / Parameter (M) / Inference Time (ms)."""
+    ident = result["identity"]
+    label = ident["method"] + (f" ({ident['variant']})" if ident.get("variant") else "")
+    table = Table(title=f"{label}: one video of {result['clips']} clips, batch 1")
+    for col in ("Method", "FLOPs (G)", "Parameter (M)", "Inference Time (ms)"):
+        table.add_column(col, justify="left" if col == "Method" else "right")
+    lat = result.get("latency")
+    time_cell = "-" if not lat else f"{lat['median_ms']:.4f}"
+    table.add_row(label, f"{result['macs'] / 1e9:.4f}", f"{result['params'] / 1e6:.2f}", time_cell)
+    parts = ", ".join(f"{k} {v / 1e9:.4f}" for k, v in result["macs_breakdown"].items())
+    caption = [f"FLOPs (G) = G multiply-accumulates (papers' convention); true FLOPs "
+               f"{result['flops'] / 1e9:.4f} G; params {result['params']:,}",
+               f"MACs (G) by part: {parts}", f"counter: {result['counter']}"]
+    if lat:
+        caption.append(f"latency on {lat['device']} ({lat['device_name']}, {lat['threads']} "
+                       f"threads): median of {lat['runs']} after {lat['warmup']} warm-up, IQR "
+                       f"{lat['q1_ms']:.3f}-{lat['q3_ms']:.3f} ms, min/max {lat['min_ms']:.3f}/"
+                       f"{lat['max_ms']:.3f} ms; not comparable across devices")
+    table.caption = "\n".join(caption)
+    return table
+
+
+def main(args: argparse.Namespace) -> int:
+    result = profile(args)
+    if args.out is not None:
+        ident = result["identity"]
+        parts = ["profile", ident["method"], ident.get("variant"), ident["dataset"],
+                 f"T{result['clips']}"]
+        name = "__".join(str(p) for p in parts if p) + ".json"
+        path = write_json_atomic(dumps(result), args.out / name)
+        console.err.print(f"profile: {path}")
+    if args.json:
+        print(json.dumps(result, indent=1, sort_keys=True, default=str))
+    else:
+        console.out.print(tab2_table(result))
+    return 0

@@ -1,0 +1,204 @@
+"""Leaderboards: result records + reported numbers -> ``leaderboards/README.md`` and tables.
+
+``build`` renders every paper-format table (markdown + LaTeX) from the records under
+``leaderboards/results/``, the profiles under ``leaderboards/profiles/`` and the papers' numbers
+under ``leaderboards/reported/``; twins' oracle ceilings become rows of their own. ``check``
+compares what the records produce with the committed files and names the first differing cell
+of each table. Numbers are compared as printed (3-4 decimals), which absorbs cross-machine
+float noise below the printed precision; measured latencies are machine noise and are not
+compared (every other cell is).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .runner import method_defaults
+from .table_layouts import build_table as build_layout
+from .table_layouts import load_inputs
+from .tables import render
+
+UNCHECKED_COLUMNS = {"Inference Time (ms)"}
+ORACLE = "oracle"  # shown as "Oracle ceiling" (table_layouts.DISPLAY)
+
+
+@dataclass(frozen=True)
+class TableFile:
+    stem: str
+    layout: str
+    protocol: str
+    title: str
+
+
+TABLES = (
+    TableFile("cofinal-tab1-final", "cofinal-tab1", "final",
+              "CoFInAl Tab. 1 layout: SRCC on RG and Fis-V — final epoch (honest protocol)"),
+    TableFile("cofinal-tab1-best", "cofinal-tab1", "best",
+              "CoFInAl Tab. 1 layout: SRCC on RG and Fis-V — best epoch chosen on test"),
+    TableFile("cofinal-tab2", "cofinal-tab2", "final",
+              "CoFInAl Tab. 2 layout: FLOPs / parameters / inference time"),
+    TableFile("cofinal-tab3-final", "cofinal-tab3", "final",
+              "CoFInAl Tab. 3 layout: ablations on RG — final epoch"),
+    TableFile("cofinal-tabS6-final", "cofinal-tabS6", "final",
+              "CoFInAl Tab. S6 layout: ablations on Fis-V — final epoch"),
+    TableFile("mcore-finediving-final", "mcore-finediving", "final",
+              "MCoRe FineDiving layout: SRCC, R-ℓ2, AIoU — final epoch"),
+    TableFile("mcore-finediving-best", "mcore-finediving", "best",
+              "MCoRe FineDiving layout — best epoch chosen on test"),
+)
+
+
+def oracle_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One pseudo-record per (twin, subset) whose SRCC is the twin's oracle ceiling."""
+    seen: dict[tuple[str, str | None], dict[str, Any]] = {}
+    for record in records:
+        ident = record["identity"]
+        ceiling = (record.get("data") or {}).get("meta", {}).get("ceiling")
+        key = (ident["dataset"], ident.get("subset"))
+        if ceiling is None or key in seen:
+            continue
+        oracle = {"identity": {**copy.deepcopy(ident), "method": ORACLE, "variant": None},
+                  "final": {"srcc": float(ceiling)}, "best": {"srcc": float(ceiling)},
+                  "provenance": {"config": {}, "argv": []}, "profile": None}
+        seen[key] = oracle
+    return list(seen.values())
+
+
+def _defaults(method: str, dataset: str, subset: str | None) -> dict[str, Any] | None:
+    from .errors import AqabenchError
+    from .plugins import get_registry
+
+    if method == ORACLE:
+        return None
+    try:
+        return method_defaults(get_registry().method(method), dataset, subset)
+    except AqabenchError:
+        return None
+
+
+def render_all(root: Path) -> dict[Path, str]:
+    """Every generated file under ``root`` (the leaderboards folder) and its content."""
+    records, profiles = load_inputs(
+        p for p in (root / "results", root / "profiles") if p.exists())
+    records = sorted(records, key=lambda r: (r["identity"]["method"], r["identity"]["dataset"],
+                                             str(r["identity"].get("subset"))))
+    everything = records + oracle_records(records)
+    files: dict[Path, str] = {}
+    sections = []
+    for spec in TABLES:
+        table = build_layout(spec.layout, everything, profiles, spec.protocol, _defaults,
+                             root / "reported")
+        for row in table.rows:  # a bound, not a competitor: ranked on its own, never bold
+            if row.labels and row.labels[0] == "Oracle ceiling":
+                row.scope = ORACLE
+        markdown = render(table, "markdown")
+        files[root / "tables" / f"{spec.stem}.md"] = markdown
+        files[root / "tables" / f"{spec.stem}.tex"] = render(table, "latex")
+        sections.append(f"## {spec.title}\n\n{markdown}\n")
+    files[root / "README.md"] = readme(records, sections)
+    return files
+
+
+def readme(records: list[dict[str, Any]], sections: list[str]) -> str:
+    devices = sorted({r["provenance"].get("device_name") or r["provenance"].get("device", "?")
+                      for r in records})
+    sizes = sorted({r["identity"].get("size", "full") for r in records})
+    head = [
+        "# aqabench leaderboards",
+        "",
+        "Generated by `aqabench leaderboard build` from `leaderboards/results/` (one JSON record "
+        "per run, produced by `aqabench bench --suite ci`), `leaderboards/profiles/` "
+        "(`aqabench profile`) and `leaderboards/reported/` (the papers' numbers as data). "
+        "Do not edit by hand: CI regenerates the records and fails "
+        "(`aqabench leaderboard build --check`) when a committed number differs.",
+        "",
+        f"- Runs: {len(records)} records; seed 0; twin sizes: {', '.join(sizes) or '-'}; "
+        f"devices: {', '.join(devices) or '-'}. The `ci` suite uses a reduced protocol "
+        "(few epochs, see `aqabench/suites/ci.json`), so reproduced numbers rank methods on "
+        "the synthetic twins and are not comparable with the papers' rows.",
+        "- † reproduced with aqabench; unmarked rows are as published (best test epoch unless "
+        "noted); ‡ a note in `leaderboards/reported/`. *Oracle ceiling*: the best SRCC any "
+        "method could reach on a twin (noise-free vs observed scores).",
+        "- Final epoch = the honest protocol; best epoch = chosen on the test split, as the "
+        "papers do. Each table says which it shows. Every table is also in `tables/` as "
+        "markdown and LaTeX.",
+        "",
+    ]
+    return "\n".join(head) + "\n".join(sections)
+
+
+def write_all(files: dict[Path, str]) -> None:
+    from .results import write_json_atomic
+
+    for path, text in files.items():
+        write_json_atomic(text, path)
+
+
+def _pipe_rows(text: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip().strip("|").split("|")]
+            for line in text.splitlines() if line.lstrip().startswith("|")
+            and not set(line.strip()) <= set("|-: ")]
+
+
+def first_difference(path: Path, committed: str, generated: str) -> str:
+    """Name the first cell that differs between two renderings of one table file."""
+    if path.suffix != ".md":
+        return f"{path}: differs from what the records produce"
+    old, new = _pipe_rows(committed), _pipe_rows(generated)
+    if not old or not new:
+        return f"{path}: text differs from what the records produce"
+    header = new[0]
+    for i in range(max(len(old), len(new))):
+        a = old[i] if i < len(old) else None
+        b = new[i] if i < len(new) else None
+        if a == b:
+            continue
+        if a is None or b is None or len(a) != len(b):
+            row = (b or a or ["?"])[0]
+            return f"{path}: row {row!r} is {'missing' if a is None else 'extra or reshaped'}"
+        for j, (x, y) in enumerate(zip(a, b)):
+            if x != y:
+                label = " / ".join(c for c in b[:2] if c)
+                column = header[j] if j < len(header) else f"#{j}"
+                return (f"{path}: row {label!r}, column {column!r}: committed {x!r}, "
+                        f"records give {y!r}")
+    return f"{path}: text outside the table differs (caption or notes)"
+
+
+def _mask(text: str, path: Path) -> str:
+    """Blank the unchecked columns (latency) of a markdown table."""
+    if path.suffix != ".md":
+        return text
+    lines, header, drop = [], None, set()
+    for line in text.splitlines():
+        if line.lstrip().startswith("|"):
+            cells = line.strip().strip("|").split("|")
+            if header is None:
+                header = [c.strip() for c in cells]
+                drop = {j for j, c in enumerate(header) if c in UNCHECKED_COLUMNS}
+            cells = [("" if j in drop and header is not None else c) for j, c in enumerate(cells)]
+            line = "|" + "|".join(cells) + "|"
+        elif not line.strip():
+            header = None
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def check(files: dict[Path, str]) -> list[str]:
+    """Problems: committed files that are missing or differ from the generated ones."""
+    problems = []
+    for path, generated in files.items():
+        if not path.is_file():
+            problems.append(f"{path}: missing (run 'aqabench leaderboard build')")
+            continue
+        committed = path.read_text(encoding="utf-8")
+        if path.suffix == ".tex" and path.stem == "cofinal-tab2":
+            continue  # the LaTeX twin of a latency table; its markdown is checked
+        if _mask(committed, path) != _mask(generated, path):
+            problems.append(first_difference(path, _mask(committed, path),
+                                             _mask(generated, path)))
+    return problems

@@ -1,0 +1,297 @@
+"""The papers' table layouts, filled from result records and the reported numbers.
+
+Reported rows come from ``leaderboards/reported/<layout>.json`` exactly as published; rows
+reproduced by aqabench are marked † and take the metric of the chosen protocol (``final``:
+last epoch; ``best``: the epoch with the best test SRCC, as the papers select), averaged over
+seeds. Subset averages of reproduced rows are Fisher-z means. A record's *setting* (for the
+ablation tables) is how its method-specific config differs from the method's defaults:
+``use_x = false`` reads "w/o X", anything else "key=value"; no difference reads "Ours".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from .config import BASE_CONFIG
+from .errors import DataError
+from .metrics import fisher_z_mean
+from .results import iter_record_paths, read_record
+from .tables import NOTE_MARK, REPRODUCED_MARK, Column, Row, Table, load_reported
+
+ColKey = tuple[str, str | None, str]  # dataset family, subset (lower case) or None, metric
+DefaultsFn = Callable[[str, str, str | None], dict[str, Any] | None]
+LAYOUTS = ("cofinal-tab1", "cofinal-tab2", "cofinal-tab3", "cofinal-tabS6", "mcore-finediving")
+DISPLAY = {"gdlt": "GDLT", "cofinal": "CoFInAl", "hgcn": "HGCN", "mslstm": "MS-LSTM",
+           "mcore": "MCoRe", "ridge": "Ridge", "oracle": "Oracle ceiling"}
+BACKBONES = {"vst": "VST", "i3d": "I3D", "c3d": "C3D", "synthetic": "synthetic twin"}
+PROTOCOL_TEXT = {"final": "final (last) epoch",
+                 "best": "best epoch, chosen on the test split as the papers do"}
+
+
+def load_inputs(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run records and profile files (``aqabench profile --out``) under ``paths``."""
+    records, profiles = [], []
+    for path in iter_record_paths(paths):
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise DataError(path, f"not readable JSON ({exc})") from exc
+        if isinstance(data, dict) and data.get("kind") == "profile":
+            profiles.append(data)
+        else:
+            records.append(read_record(path))
+    return records, profiles
+
+
+def family(dataset: str) -> tuple[str, bool]:
+    """``"rg-synth" -> ("rg", True)``; ``"fis-v" -> ("fisv", False)``."""
+    name = dataset.lower()
+    synthetic = name.endswith("-synth")
+    name = name.removesuffix("-synth").replace("fis-v", "fisv")
+    return name, synthetic
+
+
+def method_label(record: dict[str, Any]) -> str:
+    ident = record["identity"]
+    label = DISPLAY.get(ident["method"], ident["method"])
+    return label + (f" ({ident['variant']})" if ident.get("variant") else "")
+
+
+def setting_of(record: dict[str, Any], defaults: DefaultsFn | None) -> str:
+    """"Ours" or the ablation this record ran (see the module docstring)."""
+    ident, config = record["identity"], record["provenance"].get("config", {})
+    base = defaults(ident["method"], ident["dataset"], ident.get("subset")) if defaults else None
+    if base is not None:
+        changed = {k: v for k, v in config.items()
+                   if k not in BASE_CONFIG and k != "variant" and base.get(k, v) != v}
+    else:  # the method is not installed: fall back on the command line's --set items
+        argv = record["provenance"].get("argv") or []
+        pairs = [argv[i + 1].partition("=") for i, a in enumerate(argv[:-1]) if a == "--set"]
+        changed = {k: v for k, _, v in pairs if k not in BASE_CONFIG and k != "variant"}
+    parts = [f"w/o {k.removeprefix('use_').upper()}" if v in (False, "false") and
+             k.startswith("use_") else f"{k}={v}" for k, v in sorted(changed.items())]
+    return ", ".join(parts) or "Ours"
+
+
+# --------------------------------------------------------------------------- row assembly
+def reported_rows(entries: list[dict[str, Any]], keys: list[ColKey],
+                  labels_of: Callable[[dict[str, Any]], list[str]],
+                  group_of: Callable[[dict[str, Any]], str] = lambda e: "") -> list[Row]:
+    rows: dict[tuple[str, ...], Row] = {}
+    for entry in entries:
+        key = (entry["dataset"], (entry.get("subset") or "").lower() or None, entry["metric"])
+        if key not in keys:
+            continue
+        labels = labels_of(entry)
+        row = rows.setdefault(tuple(labels), Row(labels, [None] * len(keys), group=group_of(entry)))
+        j = keys.index(key)
+        row.values[j] = float(entry["value"])
+        if entry.get("note"):
+            row.noted.add(j)
+    return list(rows.values())
+
+
+def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str,
+                labels_of: Callable[[dict[str, Any]], list[str] | None],
+                group_of: Callable[[dict[str, Any]], str] = lambda r: "",
+                averages: dict[int, list[int]] | None = None) -> tuple[list[Row], int]:
+    """One row per (labels, real|synthetic): seed means; ``averages`` = Fisher-z columns."""
+    cells: dict[tuple[Any, ...], dict[int, list[float]]] = {}
+    groups: dict[tuple[Any, ...], str] = {}
+    seeds: dict[tuple[Any, ...], set[Any]] = {}
+    for record in records:
+        labels = labels_of(record)
+        if labels is None:
+            continue
+        fam, synthetic = family(record["identity"]["dataset"])
+        subset = (record["identity"].get("subset") or "").lower() or None
+        row_key = (*labels, synthetic)
+        for j, (k_family, k_subset, metric) in enumerate(keys):
+            value = record[protocol].get(metric)
+            if k_family == fam and k_subset == subset and value is not None:
+                cells.setdefault(row_key, {}).setdefault(j, []).append(float(value))
+                groups[row_key] = group_of(record)
+                seeds.setdefault(row_key, set()).add(record["identity"].get("seed"))
+    rows = []
+    for row_key, by_column in cells.items():
+        values: list[float | None] = [
+            sum(by_column[j]) / len(by_column[j]) if j in by_column else None
+            for j in range(len(keys))]
+        for j, parts in (averages or {}).items():
+            part_values = [values[p] for p in parts]
+            if all(v is not None for v in part_values):
+                values[j] = fisher_z_mean(part_values)  # type: ignore[arg-type]
+        rows.append(Row([str(x) for x in row_key[:-1]], values, reproduced=True,
+                        scope="synthetic" if row_key[-1] else "real", group=groups[row_key]))
+    return rows, max((len(s) for s in seeds.values()), default=0)
+
+
+def order_by_group(rows: list[Row]) -> list[Row]:
+    order: dict[str, int] = {}
+    for row in rows:
+        order.setdefault(row.group, len(order))
+    return sorted(rows, key=lambda row: order[row.group])  # stable: reported rows stay first
+
+
+def provenance_caption(paper_table: str, protocol: str, reproduced: list[Row], n_seeds: int,
+                       rows: list[Row], reported_file: str) -> list[str]:
+    lines = [f"Unmarked rows: as published in {paper_table} (best test epoch unless noted)."]
+    if reproduced:
+        seeds = f"mean of {n_seeds} seeds" if n_seeds > 1 else "one seed"
+        lines.append(f"{REPRODUCED_MARK} reproduced with aqabench; protocol: "
+                     f"{PROTOCOL_TEXT[protocol]}; {seeds}; rows on synthetic twins are ranked "
+                     f"only among themselves.")
+    else:
+        lines.append(f"Protocol for reproduced rows: {PROTOCOL_TEXT[protocol]} (no records "
+                     f"given).")
+    if any(row.noted for row in rows):
+        lines.append(f"{NOTE_MARK} see the note in leaderboards/reported/{reported_file}.json.")
+    lines.append("'-': not reported / not run.")
+    return lines
+
+
+# --------------------------------------------------------------------------------- layouts
+RG = ("Ball", "Clubs", "Hoop", "Ribbon")
+FISV = ("TES", "PCS")
+
+
+def _backbone(record: dict[str, Any]) -> str:
+    name = str(record["identity"].get("backbone") or "")
+    return BACKBONES.get(name.lower(), name)
+
+
+def cofinal_tab1(records: list[dict[str, Any]], protocol: str, defaults: DefaultsFn | None,
+                 reported_dir: Path | None = None) -> Table:
+    columns = [Column(s, group="RG") for s in (*RG, "Avg")] + \
+        [Column(s, group="Fis-V") for s in (*FISV, "Avg")]
+    keys: list[ColKey] = [("rg", s.lower(), "srcc") for s in (*RG, "Avg")]
+    keys += [("fisv", s.lower(), "srcc") for s in (*FISV, "Avg")]
+    reported = reported_rows(load_reported("cofinal-tab1", reported_dir), keys,
+                             lambda e: [e["method"], e["backbone"]],
+                             lambda e: e["backbone"].split()[0])
+    ours, seeds = record_rows(
+        records, keys, protocol,
+        lambda r: [method_label(r), _backbone(r)] if setting_of(r, defaults) == "Ours" else None,
+        lambda r: _backbone(r).split()[0], averages={4: [0, 1, 2, 3], 7: [5, 6]})
+    rows = order_by_group(reported + ours)
+    caption = ["SRCC on Rhythmic Gymnastics (RG) and Fis-V; Avg = Fisher-z mean over subsets; "
+               "best in bold, second underlined."]
+    caption += provenance_caption("CoFInAl Tab. 1", protocol, ours, seeds, rows, "cofinal-tab1")
+    return Table("cofinal-tab1", "CoFInAl Tab. 1: comparison on RG and Fis-V",
+                 ["Method", "Backbone"], columns, rows, caption)
+
+
+def _ablation(name: str, title: str, keys: list[ColKey], columns: list[Column],
+              averages: dict[int, list[int]], records: list[dict[str, Any]], protocol: str,
+              defaults: DefaultsFn | None, reported_dir: Path | None, what: str) -> Table:
+    reported = reported_rows(load_reported(name, reported_dir), keys, lambda e: [e["setting"]])
+    ours, seeds = record_rows(
+        records, keys, protocol,
+        lambda r: [setting_of(r, defaults)] if r["identity"]["method"] == "cofinal" else None,
+        lambda r: "ours", averages)
+    rows = reported + ours
+    caption = [f"Ablation of CoFInAl on {what} (SRCC); best in bold, second underlined."]
+    caption += provenance_caption(f"CoFInAl {title}", protocol, ours, seeds, rows, name)
+    return Table(name, f"CoFInAl {title}: ablation on {what}", ["Setting"], columns, rows,
+                 caption)
+
+
+def cofinal_tab3(records: list[dict[str, Any]], protocol: str, defaults: DefaultsFn | None,
+                 reported_dir: Path | None = None) -> Table:
+    keys: list[ColKey] = [("rg", s.lower(), "srcc") for s in RG]
+    return _ablation("cofinal-tab3", "Tab. 3", keys, [Column(s) for s in RG], {}, records,
+                     protocol, defaults, reported_dir, "RG")
+
+
+def cofinal_tabs6(records: list[dict[str, Any]], protocol: str, defaults: DefaultsFn | None,
+                  reported_dir: Path | None = None) -> Table:
+    keys: list[ColKey] = [("fisv", s.lower(), "srcc") for s in (*FISV, "Avg")]
+    columns = [Column(s) for s in FISV] + [Column("Average")]
+    return _ablation("cofinal-tabS6", "Tab. S6", keys, columns, {2: [0, 1]}, records, protocol,
+                     defaults, reported_dir, "Fis-V")
+
+
+def mcore_finediving(records: list[dict[str, Any]], protocol: str, defaults: DefaultsFn | None,
+                     reported_dir: Path | None = None) -> Table:
+    metrics = ("srcc", "rl2", "aiou50", "aiou75")
+    keys: list[ColKey] = [("finediving", None, m) for m in metrics]
+    columns = [Column("SRCC", 4), Column("R-ℓ2 (×100)", 3, "min"), Column("AIoU@0.5 (%)", 2),
+               Column("AIoU@0.75 (%)", 2)]
+
+    def dn(record: dict[str, Any]) -> str:
+        key = record["provenance"].get("config", {}).get("exemplar_key")
+        return "w/ DN" if key == "dive_number" else "w/o DN"
+
+    reported = reported_rows(load_reported("mcore-finediving", reported_dir), keys,
+                             lambda e: [e["method"], e.get("setting") or "-"])
+    ours, seeds = record_rows(
+        records, keys, protocol,
+        lambda r: [method_label(r), dn(r)] if setting_of(r, defaults) == "Ours" else None)
+    rows = reported + ours
+    caption = ["FineDiving: SRCC, R-ℓ2 (×100, range of the test labels), AIoU@0.5 / @0.75 (%); "
+               "DN = exemplars share the dive number; best in bold, second underlined "
+               "(lowest R-ℓ2 is best). The published MCoRe rows are its LAST epoch."]
+    caption += provenance_caption("MCoRe's FineDiving table", protocol, ours, seeds, rows,
+                                  "mcore-finediving")
+    return Table("mcore-finediving", "MCoRe: comparison on FineDiving", ["Method", "DN"],
+                 columns, rows, caption)
+
+
+def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
+                 reported_dir: Path | None = None) -> Table:
+    """FLOPs (G) = G MACs / Parameter (M) / Inference Time (ms), the device beside each row."""
+    keys: list[ColKey] = [("rg", None, m) for m in ("macs_g", "params_m", "latency_ms")]
+    entries = load_reported("cofinal-tab2", reported_dir)
+    rows = reported_rows(entries, keys, lambda e: [e["method"], "GPU (not stated)"])
+    seen: set[tuple[str, str]] = set()
+    devices: set[str] = set()
+    runs = [{**r["profile"], "identity": r["identity"]} for r in records
+            if isinstance(r.get("profile"), dict) and "macs" in r["profile"]]
+    for prof in profiles + runs:  # profile files first: they carry latency
+        lat = prof.get("latency") or None
+        label = DISPLAY.get(prof["identity"]["method"], prof["identity"]["method"])
+        if prof["identity"].get("variant"):
+            label += f" ({prof['identity']['variant']})"
+        shape = [f"T={prof.get('clips')}"] if prof.get("clips") != 68 else []
+        if prof.get("feature_dim", 1024) != 1024:
+            shape.append(f"D={prof['feature_dim']}")
+        if shape:
+            label += f" ({', '.join(shape)})"
+        device = f"{lat['device_name']} ({lat['device']})" if lat else "-"
+        if (label, device) in seen or (lat is None and any(s[0] == label for s in seen)):
+            continue
+        seen.add((label, device))
+        if lat:
+            devices.add(device)
+        rows.append(Row([label, device], [prof["macs"] / 1e9, prof["params"] / 1e6,
+                                          lat["median_ms"] if lat else None], reproduced=True))
+    where = ", ".join(sorted(devices)) or "none timed"
+    caption = ["Backbone excluded; FLOPs (G) = billions of multiply-accumulates of one video of "
+               "T = 68 clips at batch 1 (the papers' convention; true FLOPs are twice that).",
+               "Unmarked rows: as published in CoFInAl Tab. 2, timed on an unstated GPU.",
+               f"{REPRODUCED_MARK} measured with aqabench profile (FlopCounterMode + closed "
+               f"forms); latency: eval, inference mode, batch 1, median of >= 50 runs after "
+               f">= 10 warm-up; devices: {where}. Latencies compare only within one device."]
+    if any(row.noted for row in rows):
+        caption.append(f"{NOTE_MARK} see the note in leaderboards/reported/cofinal-tab2.json.")
+    columns = [Column("FLOPs (G)", 4, None), Column("Parameter (M)", 2, None),
+               Column("Inference Time (ms)", 4, None)]
+    return Table("cofinal-tab2", "CoFInAl Tab. 2: computational comparison",
+                 ["Method", "Device"], columns, rows, caption)
+
+
+def build_table(layout: str, records: list[dict[str, Any]], profiles: list[dict[str, Any]],
+                protocol: str = "final", defaults: DefaultsFn | None = None,
+                reported_dir: Path | None = None) -> Table:
+    if protocol not in PROTOCOL_TEXT:
+        raise ValueError(f"unknown protocol {protocol!r}")
+    if layout == "cofinal-tab2":
+        return cofinal_tab2(records, profiles, reported_dir)
+    builders = {"cofinal-tab1": cofinal_tab1, "cofinal-tab3": cofinal_tab3,
+                "cofinal-tabS6": cofinal_tabs6, "mcore-finediving": mcore_finediving}
+    if layout not in builders:
+        raise ValueError(f"unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}")
+    return builders[layout](records, protocol, defaults, reported_dir)

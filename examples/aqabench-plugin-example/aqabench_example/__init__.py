@@ -1,0 +1,1 @@
+"""An example third-party aqabench plugin (method ``attn-pool``, dataset ``wave-synth``)."""

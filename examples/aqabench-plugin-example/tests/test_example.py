@@ -1,0 +1,24 @@
+"""How to test an aqabench plugin: it is discovered, it trains, it learns."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+from aqabench.plugins import load_registry
+from aqabench.runner import RunRequest, run
+
+
+def test_entry_point_is_installed() -> None:
+    assert "example" in {ep.name for ep in entry_points(group="aqabench")}
+
+
+def test_registers_its_method_and_dataset() -> None:
+    registry = load_registry(strict=True)
+    assert registry.method("attn-pool").name == "attn-pool"
+    assert registry.dataset("wave-synth").synthetic
+
+
+def test_trains_and_learns_on_its_dataset() -> None:
+    request = RunRequest(method="attn-pool", dataset="wave-synth", size="tiny", epochs=8)
+    record, _, _ = run(request, load_registry(strict=True))
+    assert record["final"]["srcc"] > 0.5

@@ -1,0 +1,73 @@
+"""leaderboard build / --check: generated files, oracle rows, a changed number is named."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from aqabench.leaderboard import check, render_all, write_all
+from aqabench.plugins import get_registry
+from aqabench.runner import RunRequest, run
+
+REPORTED = Path(__file__).resolve().parent.parent / "leaderboards" / "reported"
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("board")
+    shutil.copytree(REPORTED, root / "reported")
+    request = RunRequest(method="ridge", dataset="rg-synth", subset="Ball", size="tiny",
+                         epochs=2, out_dir=root / "results")
+    run(request, get_registry())
+    write_all(render_all(root))
+    return root
+
+
+def test_build_writes_readme_and_tables_with_oracle_rows(board: Path) -> None:
+    readme = (board / "README.md").read_text()
+    assert "Oracle ceiling" in readme and "Ridge †" in readme
+    assert "CoFInAl Tab. 1" in readme and "final (last) epoch" in readme
+    tab1 = (board / "tables" / "cofinal-tab1-final.md").read_text()
+    oracle = next(line for line in tab1.splitlines() if line.startswith("| Oracle ceiling"))
+    assert "**" not in oracle and "<ins>" not in oracle  # a bound is never ranked
+    assert (board / "tables" / "cofinal-tab1-best.tex").read_text().count("\\textbf") >= 8
+    assert check(render_all(board)) == []
+
+
+def test_check_names_the_changed_cell(board: Path) -> None:
+    path = board / "tables" / "cofinal-tab1-final.md"
+    original = path.read_text()
+    ridge = next(line for line in original.splitlines() if line.startswith("| Ridge"))
+    value = ridge.split("|")[3].strip().strip("*<ins>/")
+    path.write_text(original.replace(ridge, ridge.replace(value, "0.999", 1)))
+    try:
+        problems = check(render_all(board))
+    finally:
+        path.write_text(original)
+    assert len(problems) == 1
+    assert "cofinal-tab1-final.md" in problems[0]
+    assert "'Ridge † / synthetic twin'" in problems[0] and "'RG Ball'" in problems[0]
+    assert "0.999" in problems[0]
+
+
+def test_check_reports_missing_files(board: Path, tmp_path: Path) -> None:
+    root = tmp_path / "fresh"
+    shutil.copytree(board / "reported", root / "reported")
+    shutil.copytree(board / "results", root / "results")
+    problems = check(render_all(root))
+    assert any("README.md: missing" in p for p in problems)
+
+
+def test_cli_check_exit_codes(board: Path, run_cli) -> None:
+    code, out, _ = run_cli("leaderboard", "build", "--check", "--root", board)
+    assert code == 0 and "match" in out
+    readme = board / "README.md"
+    text = readme.read_text()
+    readme.write_text(text + "\nhand edit\n")
+    try:
+        code, _, err = run_cli("leaderboard", "build", "--check", "--root", board)
+    finally:
+        readme.write_text(text)
+    assert code == 1 and "README.md" in err
