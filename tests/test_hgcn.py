@@ -143,11 +143,41 @@ def test_build_checks_groups_and_resolves_nodes() -> None:
 def test_defaults_follow_the_paper_and_aqa_benchmark() -> None:
     rg, fisv, other = defaults("rg-synth", "Ball"), defaults("fisv", "TES"), defaults("x", None)
     for config in (rg, fisv, other):
-        assert (config["optimizer"], config["lr"], config["weight_decay"]) == ("adam", 1e-4, 1e-4)
+        assert (config["optimizer"], config["weight_decay"]) == ("adam", 1e-4)
         assert config["scheduler"] == "none" and config["action_aggregation"] is True
         assert config["train_clips"] == 68 and config["test_clips"] is None
-    assert (rg["g"], rg["batch_size"], fisv["g"], fisv["batch_size"]) == (1, 64, 1, 8)
+        assert (config["input_norm"], config["init_sigma"]) == ("centre_ln", 1.0)
+    assert (rg["g"], rg["batch_size"], fisv["g"], fisv["batch_size"]) == (1, 8, 1, 8)
+    assert rg["lr"] == fisv["lr"] == 3e-4 and other["lr"] == 1e-4
     assert other["g"] == 4
+
+
+def test_input_norm_removes_the_video_offset_and_adds_no_parameters() -> None:
+    paper, normed = small(), small(input_norm="centre_ln")
+    assert sum(p.numel() for p in paper.parameters()) == sum(
+        p.numel() for p in normed.parameters())
+    normed.eval()
+    x = torch.randn(2, 12, 64)
+    shifted = x + 5 * torch.randn(2, 1, 64)  # a per-video offset
+    shifted[0, 8:] = 0  # zero padding of the first video stays outside the mean
+    x[0, 8:] = 0
+    a, b = normed(make_batch(x, [8, 12])), normed(make_batch(shifted, [8, 12]))
+    torch.testing.assert_close(a["score"], b["score"], atol=1e-4, rtol=1e-4)
+    assert not torch.allclose(paper.eval()(make_batch(x, [8, 12]))["score"],
+                              paper(make_batch(shifted, [8, 12]))["score"])
+
+
+def test_init_sigma_is_one_raw_point_in_target_units() -> None:
+    info = DataInfo("x", None, 64, 0.0, 1.0, 10, 5, 40)
+    config = {**defaults("rg-synth", "Ball"), "train_clips": 12, "score_scale": 20.0}
+    bias = build(config, info).score_regression.log_var.bias
+    torch.testing.assert_close(torch.exp(0.5 * bias), torch.tensor([1 / 20.0]))
+    default = build({**config, "init_sigma": None}, info).score_regression.log_var.bias
+    assert default.abs().max() < 1  # PyTorch's default init
+    with pytest.raises(UsageError, match="init_sigma"):
+        build({**config, "init_sigma": -1.0}, info)
+    with pytest.raises(UsageError, match="input_norm"):
+        build({**config, "input_norm": "batch"}, info)
 
 
 def test_trains_through_the_harness_bit_identically(tmp_path: Path) -> None:

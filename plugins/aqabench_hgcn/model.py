@@ -18,6 +18,7 @@ from aqabench.errors import UsageError
 
 from .action_aggregation import ActionAggregation
 from .clip_refinement import ClipRefinement
+from .input_norm import MODES, normalise_clips
 from .scene_construction import SceneConstruction
 from .score_regression import ScoreDistributionRegression
 
@@ -27,17 +28,20 @@ class HGCN(AQAModel):
 
     def __init__(self, feature_dim: int, nodes: int, groups: int = 4, scenes: int = 7,
                  motion_radius: int = 1, shot_radius: int = 2,
-                 action_aggregation: bool = True) -> None:
+                 action_aggregation: bool = True, input_norm: str = "none",
+                 init_sigma: float | None = None) -> None:
         super().__init__()
+        self.input_norm = input_norm
         c1 = feature_dim
         c2, c3, c4 = c1 // 2, c1 // 4, c1 // 8
         self.clip_refinement = ClipRefinement(c1, c2, groups, motion_radius)
         self.scene_construction = SceneConstruction(c2, c3, nodes, scenes, groups, shot_radius)
         self.action_aggregation = ActionAggregation(c3, c4, scenes, groups, action_aggregation)
-        self.score_regression = ScoreDistributionRegression(c4)
+        self.score_regression = ScoreDistributionRegression(c4, init_sigma)
 
     def forward(self, batch: Batch) -> dict[str, torch.Tensor]:
-        clips = batch.features.transpose(1, 2)  # [B, C1, T]
+        features = normalise_clips(batch.features, batch.lengths, self.input_norm)
+        clips = features.transpose(1, 2)  # [B, C1, T]
         shots = self.clip_refinement(clips, batch.lengths)
         scenes, assignment = self.scene_construction(shots, batch.lengths)
         video = self.action_aggregation(scenes)[:, :, -1]  # v = e'_S (Sec. III-D)
@@ -68,6 +72,20 @@ def build(config: dict[str, Any], info: DataInfo) -> HGCN:
         raise UsageError(f"hgcn with g={groups} needs a feature dim divisible by {16 * groups} "
                          f"(its narrowest grouped layer has C1/16 channels), "
                          f"got {info.feature_dim}")
+    if config["input_norm"] not in MODES:
+        raise UsageError(f"input_norm must be one of {', '.join(MODES)}, "
+                         f"got {config['input_norm']!r}")
     return HGCN(info.feature_dim, resolve_nodes(config, info), groups, scenes,
                 config["motion_radius"], config["shot_radius"],
-                bool(config["action_aggregation"]))
+                bool(config["action_aggregation"]), config["input_norm"],
+                initial_sigma(config))
+
+
+def initial_sigma(config: Mapping[str, Any]) -> float | None:
+    """``init_sigma`` (raw score points) in the harness's target units, or None (default init)."""
+    sigma, scale = config.get("init_sigma"), config.get("score_scale")
+    if sigma is None:
+        return None
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or sigma <= 0:
+        raise UsageError(f"init_sigma must be a positive number or null, got {sigma!r}")
+    return float(sigma) / float(scale or 1.0)
