@@ -192,3 +192,14 @@ def test_trains_through_the_harness_bit_identically(tmp_path: Path) -> None:
     for key, value in first["predictions"].items():
         assert np.array_equal(np.asarray(value), np.asarray(second["predictions"][key])), key
     assert first["curve"][0]["train_loss"] == second["curve"][0]["train_loss"]
+
+
+@pytest.mark.slow
+def test_learns_fisv_synth_within_ten_epochs(tmp_path: Path) -> None:
+    """Full fisv-synth TES, defaults, 10 epochs (~1.5 min): well above chance (ridge: 0.37)."""
+    from aqabench.plugins import get_registry
+    from aqabench.runner import RunRequest, run
+
+    request = RunRequest(method="hgcn", dataset="fisv-synth", subset="TES", epochs=10)
+    record, _, _ = run(request, get_registry())
+    assert record["final"]["srcc"] > 0.45

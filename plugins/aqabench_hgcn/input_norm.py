@@ -2,7 +2,8 @@
 
 ``centre_ln``: subtract each video's mean clip feature over its valid clips (removes the
 per-video offset a recognition backbone mostly encodes: venue, camera), then a LayerNorm over the
-channels without affine weights (every clip at unit scale). ``none``: the paper's raw features.
+channels without affine weights (every clip at unit scale). ``None`` (``--set input_norm=null``):
+the paper's raw features.
 No parameters either way, so Table VIII's counts are unchanged. Padding stays zero.
 """
 
@@ -13,12 +14,13 @@ from torch.nn import functional as F
 
 from .graphs import valid_nodes
 
-MODES = ("centre_ln", "none")
+MODES = ("centre_ln", None)
 
 
-def normalise_clips(features: torch.Tensor, lengths: torch.Tensor, mode: str) -> torch.Tensor:
+def normalise_clips(features: torch.Tensor, lengths: torch.Tensor, mode: str | None
+                    ) -> torch.Tensor:
     """``[B, T, C]`` clip features -> the same shape, normalised per ``mode``."""
-    if mode == "none":
+    if mode is None:
         return features
     valid = valid_nodes(lengths, features.shape[1])[..., None].to(features.dtype)
     mean = (features * valid).sum(1, keepdim=True) / valid.sum(1, keepdim=True).clamp(min=1)

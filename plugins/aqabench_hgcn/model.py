@@ -28,7 +28,7 @@ class HGCN(AQAModel):
 
     def __init__(self, feature_dim: int, nodes: int, groups: int = 4, scenes: int = 7,
                  motion_radius: int = 1, shot_radius: int = 2,
-                 action_aggregation: bool = True, input_norm: str = "none",
+                 action_aggregation: bool = True, input_norm: str | None = None,
                  init_sigma: float | None = None) -> None:
         super().__init__()
         self.input_norm = input_norm
@@ -73,8 +73,7 @@ def build(config: dict[str, Any], info: DataInfo) -> HGCN:
                          f"(its narrowest grouped layer has C1/16 channels), "
                          f"got {info.feature_dim}")
     if config["input_norm"] not in MODES:
-        raise UsageError(f"input_norm must be one of {', '.join(MODES)}, "
-                         f"got {config['input_norm']!r}")
+        raise UsageError(f"input_norm must be centre_ln or null, got {config['input_norm']!r}")
     return HGCN(info.feature_dim, resolve_nodes(config, info), groups, scenes,
                 config["motion_radius"], config["shot_radius"],
                 bool(config["action_aggregation"]), config["input_norm"],
