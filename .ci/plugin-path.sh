@@ -11,17 +11,20 @@ python -m pip install -q ./examples/aqabench-plugin-example
 aqabench --strict-plugins plugins | tee "$out/plugins.txt"
 grep -q "aqabench-plugin-example" "$out/plugins.txt"
 aqabench run --method attn-pool --dataset wave-synth --size tiny --epochs 5 --out "$out/runs"
-aqabench run --method attn-pool --dataset toy-synth --size tiny --epochs 3 --out "$out/runs"
-test -f "$out/runs/attn-pool__wave-synth__seed0.json"
-if aqabench --help | grep -q " table "; then
-  aqabench table --layout cofinal-tab1 --protocol final "$out/runs" | tee "$out/table.txt" || true
-fi
+aqabench run --method attn-pool --dataset rg-synth --subset Ball --size tiny --epochs 3 \
+  --out "$out/runs"
+test -f "$out/runs/attn-pool__wave-synth__seed0__tiny.json"
+# a third-party method shows up in the paper-format tables like any other
+aqabench table --layout cofinal-tab1 --protocol final "$out/runs" | tee "$out/table.txt"
+grep -q "attn-pool" "$out/table.txt"
 python -m pytest -q -p no:cacheprovider examples/aqabench-plugin-example/tests
 
 echo "-- uninstall it: everything else keeps working"
 python -m pip uninstall -q -y aqabench-plugin-example
 aqabench --strict-plugins plugins | tee "$out/plugins.txt"
-! grep -q "attn-pool" "$out/plugins.txt"
+if grep -q "attn-pool" "$out/plugins.txt"; then
+  echo "the uninstalled example plugin is still listed" >&2; exit 1
+fi
 aqabench run --method ridge --dataset toy-synth --size tiny --epochs 2 --out "$out/runs"
 
 echo "-- a plugin that raises on import is isolated"

@@ -6,7 +6,8 @@ A suite is a JSON file (``aqabench/suites/<name>.json`` or any path)::
      "defaults": {"seed": 0},                       # suite layer of the config
      "cells": [{"method": "gdlt", "dataset": "rg-synth",
                 "subsets": ["Ball", "Clubs"],        # omitted: the dataset's every subset
-                "set": {"epochs": 6}}]}              # per-cell config, over the suite defaults
+                "set": {"epochs": 6},                # per-cell config, over the suite defaults
+                "size": "tiny"}]}                    # per-cell twin size (default: the suite's)
 
 Each (method, dataset, subset) is one run writing one record. A cell whose record already
 exists with the same config hash and code hash is skipped (``force`` reruns it); records are
@@ -28,7 +29,14 @@ from .config import config_hash
 from .errors import DataError, UsageError
 from .plugins import Registry
 from .results import read_record, record_filename
-from .runner import RunRequest, code_hash, resolve_config, resolve_subset, run
+from .runner import (
+    RunRequest,
+    code_hash,
+    resolve_config,
+    resolve_subset,
+    run,
+    setting_tag,
+)
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 
@@ -39,6 +47,7 @@ class Cell:
     dataset: str
     subset: str | None
     overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    size: str = "full"
 
     @property
     def label(self) -> str:
@@ -79,7 +88,7 @@ class Suite:
             subsets = entry.get("subsets") or list(spec.subsets) or [None]
             for subset in subsets:
                 cell = Cell(entry["method"], entry["dataset"], resolve_subset(spec, subset),
-                            dict(entry.get("set", {})))
+                            dict(entry.get("set", {})), entry.get("size", self.size))
                 if not only or any(fnmatch.fnmatch(cell.label, pat) or pat in cell.label.split()
                                    for pat in only):
                     cells.append(cell)
@@ -88,17 +97,21 @@ class Suite:
     def request(self, cell: Cell, out_dir: Path | None, device: str | None) -> RunRequest:
         return RunRequest(method=cell.method, dataset=cell.dataset, subset=cell.subset,
                           suite={**self.defaults, **cell.overrides}, device=device,
-                          size=self.size, out_dir=out_dir)
+                          size=cell.size, out_dir=out_dir)
 
 
-def expected_identity(suite: Suite, cell: Cell, registry: Registry) -> tuple[str, str]:
-    """The (config hash, code hash) a current record of ``cell`` must carry."""
+def planned(suite: Suite, cell: Cell, registry: Registry) -> tuple[str, tuple[str, str]]:
+    """The record file name of ``cell`` and the (config hash, code hash) a current one carries."""
     request = suite.request(cell, None, None)
     method, dataset = registry.method(cell.method), registry.dataset(cell.dataset)
     config = resolve_config(method, dataset, cell.subset, request)
     chash = config_hash(config, method=method.name, dataset=dataset.name, subset=cell.subset,
-                        size=suite.size)
-    return chash, code_hash(registry, method.name, dataset.name)
+                        size=cell.size)
+    identity = {"method": cell.method, "dataset": cell.dataset, "subset": cell.subset,
+                "seed": config["seed"], "size": cell.size,
+                "setting": setting_tag(method, dataset.name, cell.subset, config)}
+    name = record_filename({"identity": identity})
+    return name, (chash, code_hash(registry, method.name, dataset.name))
 
 
 def is_current(path: Path, hashes: tuple[str, str]) -> bool:
@@ -126,12 +139,10 @@ def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] |
     cells = suite.expand(registry, only)
     for number, cell in enumerate(cells, start=1):
         request = suite.request(cell, out_dir, device)
-        probe = {"identity": {"method": cell.method, "dataset": cell.dataset,
-                              "subset": cell.subset, "seed": _seed(suite, cell),
-                              "size": suite.size}}
-        target = out_dir / record_filename(probe)
+        name, hashes = planned(suite, cell, registry)
+        target = out_dir / name
         started = time.perf_counter()
-        if not force and is_current(target, expected_identity(suite, cell, registry)):
+        if not force and is_current(target, hashes):
             outcome = CellOutcome(cell, "skipped", read_record(target), 0.0)
         else:
             record, _, _ = run(request, registry)
@@ -140,6 +151,3 @@ def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] |
             on_cell(number, len(cells), outcome)
         yield outcome
 
-
-def _seed(suite: Suite, cell: Cell) -> int:
-    return int(cell.overrides.get("seed", suite.defaults.get("seed", 0)))

@@ -90,6 +90,8 @@ def merge_config(*layers: Mapping[str, Any] | None, overrides: Mapping[str, Any]
             close = difflib.get_close_matches(key, list(config), n=3, cutoff=0.6)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise UsageError(f"bad --set {key}=...: unknown config key {key!r}{hint}")
+        if value is None and isinstance(config[key], str):
+            value = "none"  # "--set scheduler=none" names a choice; it is not a null
         config[key] = _check_type(key, config[key], value)
     validate(config)
     return config

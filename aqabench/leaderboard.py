@@ -61,9 +61,11 @@ def oracle_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         key = (ident["dataset"], ident.get("subset"))
         if ceiling is None or key in seen:
             continue
-        oracle = {"identity": {**copy.deepcopy(ident), "method": ORACLE, "variant": None},
-                  "final": {"srcc": float(ceiling)}, "best": {"srcc": float(ceiling)},
-                  "provenance": {"config": {}, "argv": []}, "profile": None}
+        oracle: dict[str, Any] = {
+            "identity": {**copy.deepcopy(ident), "method": ORACLE, "variant": None,
+                         "setting": None},
+            "final": {"srcc": float(ceiling)}, "best": {"srcc": float(ceiling)},
+            "provenance": {"config": {}, "argv": []}, "profile": None}
         seen[key] = oracle
     return list(seen.values())
 

@@ -2,7 +2,8 @@
 
 Schema (``schema_version`` 1)::
 
-    identity    method, dataset, subset, backbone, split, seed, variant, size (twins)
+    identity    method, dataset, subset, backbone, split, seed, variant, size (twins),
+                setting (method keys changed from the defaults, e.g. an ablation)
     final       metrics of the LAST epoch (the honest protocol) + "epoch"
     best        metrics of the epoch with the highest test SRCC + "epoch" and
                 "chosen_on": "test" (what the papers report)
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,7 +33,8 @@ REQUIRED = ("schema_version", "identity", "final", "best", "curve", "provenance"
 
 
 def record_filename(record: dict[str, Any]) -> str:
-    """``<method>__<dataset>[__<subset>]__seed<seed>[__<size>].json`` — one file per identity."""
+    """``<method>__<dataset>[__<subset>]__seed<seed>[__<size>][__<setting>].json``: one file
+    per identity (``setting`` = method keys changed from the defaults, e.g. an ablation)."""
     ident = record["identity"]
     parts = [ident["method"], ident["dataset"]]
     if ident.get("subset"):
@@ -39,6 +42,9 @@ def record_filename(record: dict[str, Any]) -> str:
     parts.append(f"seed{ident['seed']}")
     if ident.get("size", "full") != "full":
         parts.append(ident["size"])
+    if ident.get("setting"):
+        parts.append(re.sub(r"[^A-Za-z0-9_.+-]", "", ident["setting"].replace("=", "-")
+                            .replace(",", "+")))
     return "__".join(str(p).replace("/", "-") for p in parts) + ".json"
 
 

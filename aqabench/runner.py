@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import platform
 import subprocess
@@ -19,7 +20,7 @@ import torch
 
 from . import __version__
 from .api import AQAModel, DataBundle, DataRequest, DatasetSpec, MethodSpec, resolve_factory
-from .config import config_hash, merge_config
+from .config import BASE_CONFIG, config_hash, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
 from .plugins import Registry
 from .profile import run_profile
@@ -101,6 +102,17 @@ def load_bundle(spec: DatasetSpec, request: DataRequest) -> DataBundle:
 
 def method_defaults(spec: MethodSpec, dataset: str, subset: str | None) -> dict[str, Any]:
     return dict(resolve_factory(spec.defaults)(dataset, subset)) if spec.defaults else {}
+
+
+def setting_tag(method: MethodSpec, dataset: str, subset: str | None,
+                config: dict[str, Any]) -> str | None:
+    """The method-specific keys that differ from the method's defaults (ablations, variants),
+    as ``"k=v,k2=v2"``; ``None`` for the default setting. Harness keys (epochs, lr...) are the
+    protocol, not the setting, and do not appear."""
+    defaults = method_defaults(method, dataset, subset)
+    changed = [f"{k}={json.dumps(v)}" for k, v in sorted(config.items())
+               if k not in BASE_CONFIG and k in defaults and defaults[k] != v]
+    return ",".join(changed) or None
 
 
 def resolve_config(method: MethodSpec, dataset: DatasetSpec, subset: str | None,
@@ -245,6 +257,7 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
                          time.perf_counter() - clock, started)
     record["provenance"]["code_hash"] = code_hash(registry, method.name, dataset.name)
     record["identity"]["size"] = request.size
+    record["identity"]["setting"] = setting_tag(method, dataset.name, subset, state.config)
     record["profile"] = run_profile(model, bundle.info(dataset.name, subset), state.config,
                                     method.needs)
     path = write_record(record, request.out_dir) if request.out_dir is not None else None

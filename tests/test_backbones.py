@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+
+from aqabench.errors import DataError
+from aqabench.plugins import load_registry
 from aqabench_backbones import i3d_weights, safe_pickle
 from aqabench_backbones.i3d import kinetics400_labels, preprocess
 from aqabench_backbones.i3d_net import I3D, MIXED, max_pool_separable, same_pad
 from aqabench_backbones.precomputed import load_clip_features
-
-from aqabench.errors import DataError
-from aqabench.plugins import load_registry
 
 
 def test_backbones_are_registered_through_the_entry_point() -> None:

@@ -68,6 +68,15 @@ def test_usage_errors_exit_2_with_one_line(run_cli, tmp_path: Path, args, messag
     assert not list(tmp_path.glob("*.json"))  # nothing written
 
 
+def test_set_parses_values_by_the_type_of_the_default() -> None:
+    from aqabench.config import merge_config, parse_overrides
+
+    config = merge_config(overrides=parse_overrides(
+        ["scheduler=none", "train_clips=null", "lr=1e-3", "grad_clip=2"]))
+    assert config["scheduler"] == "none" and config["train_clips"] is None
+    assert config["lr"] == 0.001 and config["grad_clip"] == 2.0
+
+
 def test_argparse_errors_exit_2(run_cli) -> None:
     code, _, err = run_cli("run", "--method", "ridge")
     assert code == 2 and "--dataset" in err

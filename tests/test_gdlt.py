@@ -6,13 +6,13 @@ import math
 
 import pytest
 import torch
-from aqabench_gdlt import defaults
-from aqabench_gdlt.model import GDLT, build, example_batch, example_info
-from aqabench_gdlt.triplet import grade_triplet_loss, hardest_triplet_loss
 from torch.utils.flop_counter import FlopCounterMode
 
 from aqabench.api import Batch
 from aqabench.config import merge_config
+from aqabench_gdlt import defaults
+from aqabench_gdlt.model import GDLT, build, example_batch, example_info
+from aqabench_gdlt.triplet import grade_triplet_loss, hardest_triplet_loss
 
 PAPER_MACS_T68 = 0.1164e9  # CoFInAl Table 2, GDLT, one video of 68 clips, batch 1
 PAPER_PARAMS = 3_163_396  # spec methods/gdlt.md §2, measured on the official class
@@ -145,3 +145,22 @@ def test_defaults_follow_the_spec() -> None:
         ("sgd", 1e-2, 1e-4, 68)
     assert defaults("fisv-synth", "TES")["score_scale"] == 50.0
     assert defaults("toy-synth", None)["score_scale"] is None  # harness min-max
+
+
+def tiny_run(**overrides: object) -> dict:
+    from aqabench.plugins import get_registry
+    from aqabench.runner import RunRequest, run
+
+    settings = {"train_clips": 12, "hidden_dim": 32, "ffn_dim": 48, **overrides}
+    record, _, _ = run(RunRequest(method="gdlt", dataset="rg-synth", subset="Ball", epochs=2,
+                                  overrides=settings, size="tiny"), get_registry())
+    return record
+
+
+def test_two_seeded_runs_give_identical_predictions() -> None:
+    first, second = tiny_run(), tiny_run()
+    assert first["identity"]["method"] == "gdlt"
+    assert first["provenance"]["config"]["score_scale"] == 25.0
+    assert first["predictions"]["final"].tolist() == second["predictions"]["final"].tolist()
+    assert first["curve"][-1]["train_loss"] == second["curve"][-1]["train_loss"]
+    assert len(set(first["predictions"]["final"].tolist())) > 1  # not a constant predictor

@@ -1,4 +1,4 @@
-"""``variant = "code"``: the official CoFInAl repository's model and loss (reference spec cofinal.md).
+"""``variant = "code"``: the official CoFInAl repository's model and loss (spec: cofinal.md).
 
 Own re-implementation of what the code does, which is NOT the paper's Sect. 3: a GDLT trunk
 (code_trunk.py) giving 4 query embeddings ``q1``; a "pos" Likert head (``regressor``, diagonal,

@@ -55,7 +55,7 @@ class GPM(nn.Module):
 
     def forward(self, fused: torch.Tensor, mask: torch.Tensor | None
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``H̃`` ``[B, L, D_P]`` -> ``H_C``, ``H_F`` ``[B, G, D_S]`` and the mask ``M`` ``[B, G]``."""
+        """``H̃`` ``[B, L, D_P]`` -> ``H_C``, ``H_F`` ``[B, G, D_S]``, the mask ``M`` ``[B, G]``."""
         queries = self.align(self.query(self.prototypes)).expand(fused.shape[0], -1, -1)
         coarse = self.align(attend(queries, self.key(fused), self.value(fused), mask))  # Eq. 9
         weights = torch.softmax(coarse.mean(dim=-1), dim=-1)  # Eq. 10

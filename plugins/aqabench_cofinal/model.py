@@ -1,10 +1,10 @@
 """CoFInAl (Zhou et al., IJCAI'24) as the PAPER describes it: TFM -> GPM -> coarse MLP + FGS.
 
-Forward (Sect. 3.1, Fig. 2): clip features ``H`` ``[B, T, D_C]`` -> TFM (Eq. 7) ``H̃`` ``[B, P, D_P]``
--> GPM (Eq. 9-11) ``H_C, H_F`` ``[B, G, D_S]`` -> coarse logits ``f_MLP(H_C)`` ``[B, G]`` and FGS
-similarities ``⟨h̄_F, e_j⟩`` ``[B, G']`` with ``h_F = avgPool_G(H_F)`` (Eq. 14) -> Eq. 6
-``ŝ = ŝ_C·S_C + ŝ_F·S_F``. Scores are in the harness's normalised units (see defaults.py: one
-unit is one grade on the real datasets and their twins).
+Forward (Sect. 3.1, Fig. 2): clip features ``H`` ``[B, T, D_C]`` -> TFM (Eq. 7)
+``H̃`` ``[B, P, D_P]`` -> GPM (Eq. 9-11) ``H_C, H_F`` ``[B, G, D_S]`` -> coarse logits
+``f_MLP(H_C)`` ``[B, G]`` and FGS similarities ``⟨h̄_F, e_j⟩`` ``[B, G']``
+with ``h_F = avgPool_G(H_F)`` (Eq. 14) -> Eq. 6 ``ŝ = ŝ_C·S_C + ŝ_F·S_F``. Scores are in
+the harness's normalised units (defaults.py: one unit is one grade on RG / Fis-V and twins).
 
 Loss (Eq. 2): ``L = L_S + λ_C L_C + λ_F L_F + λ_R L_R`` with ``λ = 1``:
 ``L_S = ½ mean (s − ŝ_soft)²`` (Eq. 1), ``L_C`` cross-entropy on the true grade, ``L_F`` Eq. 15 on
@@ -41,7 +41,7 @@ from .attention import valid_mask
 from .fgs import FGS, dot_regression_loss
 from .gpm import GPM, PooledParsing
 from .grades import GradeGrid
-from .heads import Align, CoarseHead, activation
+from .heads import ACT_MODES, ALIGN_MODES, Align, CoarseHead, activation
 from .tfm import TFM, ClipProjection
 
 READOUTS = ("hard", "soft")
@@ -85,6 +85,9 @@ class PaperSettings:
         for key in ("procedures", "dim_p", "dim_s"):
             if int(config[key]) < 1:
                 raise UsageError(f"{key} must be a positive integer, got {config[key]!r}")
+        if config["align_mode"] not in ALIGN_MODES or config["act_mode"] not in ACT_MODES:
+            raise UsageError(f"align_mode must be one of {ALIGN_MODES} and act_mode one of "
+                             f"{ACT_MODES}, got {config['align_mode']!r}, {config['act_mode']!r}")
         if float(config["soft_temperature"]) <= 0:
             raise UsageError("soft_temperature must be positive")
         return cls(

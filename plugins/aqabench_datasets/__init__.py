@@ -46,3 +46,48 @@ def aqabench_register_datasets(register: Any) -> None:
         synthetic=True, backbone="synthetic",
         table_layout="mcore-finediving", citation=TWIN,
     ))
+    register(DatasetSpec(
+        name="rg",
+        loader="aqabench_datasets.real_gdlt:load_rg",
+        info="aqabench_datasets.datainfo:info_rg",
+        check="aqabench_datasets.real_gdlt:check_rg",
+        description="Rhythmic Gymnastics (ACTION-NET), GDLT's VST features",
+        subsets=RG_SUBSETS, default_subset="Ball", root_env="AQABENCH_RG_ROOT",
+        backbone="vst", table_layout="cofinal-tab1",
+        citation="Zeng et al., Hybrid Dynamic-static Context-aware Attention Network for "
+                 "Action Assessment in Long Videos, ACM MM 2020",
+        homepage="https://github.com/qinghuannn/ACTION-NET",
+    ))
+    register(DatasetSpec(
+        name="fisv",
+        loader="aqabench_datasets.real_gdlt:load_fisv",
+        info="aqabench_datasets.datainfo:info_fisv",
+        check="aqabench_datasets.real_gdlt:check_fisv",
+        description="Fis-V figure skating (MS-LSTM labels), GDLT's VST features",
+        subsets=FISV_SUBSETS, default_subset="TES", root_env="AQABENCH_FISV_ROOT",
+        backbone="vst", table_layout="cofinal-tab1",
+        citation="Xu et al., Learning to Score Figure Skating Sport Videos, IEEE TCSVT 2019",
+        homepage="https://github.com/chmxu/MS_LSTM",
+    ))
+    register(DatasetSpec(
+        name="finediving",
+        loader="aqabench_datasets.real_diving:load_finediving",
+        info="aqabench_datasets.datainfo:info_finediving",
+        check="aqabench_datasets.real_diving:check_finediving",
+        description="FineDiving (annotation pickles + your per-frame features)",
+        root_env="AQABENCH_FINEDIVING_ROOT", table_layout="mcore-finediving",
+        citation="Xu et al., FineDiving: A Fine-grained Dataset for Procedure-aware Action "
+                 "Quality Assessment, CVPR 2022",
+        homepage="https://github.com/xujinglin/FineDiving",
+    ))
+    register(DatasetSpec(
+        name="mtl-aqa",
+        loader="aqabench_datasets.real_diving:load_mtl",
+        info="aqabench_datasets.datainfo:info_mtl",
+        check="aqabench_datasets.real_diving:check_mtl",
+        description="MTL-AQA diving (CoRe's annotation pickles + your clip features)",
+        root_env="AQABENCH_MTL_AQA_ROOT",
+        citation="Parmar and Morris, What and How Well You Performed? A Multitask Learning "
+                 "Approach to Action Quality Assessment, CVPR 2019",
+        homepage="https://github.com/ParitoshParmar/MTL-AQA",
+    ))

@@ -7,11 +7,13 @@ two methods, both deterministic from their seeded generator:
   ``info`` can report the ceiling without making any feature);
 - ``fill(latent, rng, out)``: write the ``[length, dim]`` float32 features into ``out``.
 
-Every video gets two generators seeded from ``(dataset, subset, size, split, index)`` (one for
-latents, one for features), so any video can be made alone and the bytes do not depend on the
-order of generation. A split is built into one preallocated padded array (no other copy),
-cached under ``cache_dir/twins/<key>/`` as ``<split>.npy`` + ``meta.json`` written to a temporary
-folder and renamed; a cache that fails to load or disagrees with its json is regenerated.
+Every video gets two generators seeded from ``(dataset, stream, size, split, index)`` (one for
+latents, one for features; ``stream`` is the subset, or nothing where all subsets score the
+same videos, as Fis-V's TES and PCS do), so any video can be made alone and the bytes do not
+depend on the order of generation. A split is built into one preallocated padded array (no
+other copy), cached under ``cache_dir/twins/<key>/`` as ``<split>.npy`` + ``meta.json``
+written to a temporary folder and renamed; a cache that fails to load or disagrees with its
+json is regenerated.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from aqabench import metrics
 from aqabench.api import DataBundle, FeatureSet
 
 #: Bumped whenever a twin's bytes change; part of the cache key.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 3
 SPLITS = ("train", "test")
 
 
@@ -61,6 +63,7 @@ class Latent:
 class Twin(Protocol):
     name: str
     subset: str | None
+    stream: str | None  # seeds the videos: the subset, or None where subsets share videos
     size: str
     dim: int
     counts: tuple[int, int]
@@ -73,9 +76,9 @@ class Twin(Protocol):
     def video_id(self, split: str, index: int) -> str: ...
 
 
-def video_rng(twin: Twin, split: str, index: int, stream: str) -> np.random.Generator:
-    """The generator of one video's ``stream`` ("latent" or "features")."""
-    return rng_for(twin.name, twin.subset, twin.size, split, index, GENERATOR_VERSION, stream)
+def video_rng(twin: Twin, split: str, index: int, part: str) -> np.random.Generator:
+    """The generator of one video's ``part`` ("latent" or "features")."""
+    return rng_for(twin.name, twin.stream, twin.size, split, index, GENERATOR_VERSION, part)
 
 
 def split_latents(twin: Twin, split: str) -> list[Latent]:
@@ -155,6 +158,7 @@ def _store(folder: Path, splits: dict[str, SplitArrays]) -> None:
         for split, arrays in splits.items():
             np.save(tmp / f"{split}.npy", arrays.features, allow_pickle=False)
         (tmp / "meta.json").write_text(json.dumps({s: a.header() for s, a in splits.items()}))
+        os.chmod(tmp, 0o755)
         if folder.exists():
             shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)

@@ -89,7 +89,7 @@ class DivingTwin:
                     "transitions": torch.long}
 
     def __init__(self, size: str) -> None:
-        self.subset, self.size = None, size
+        self.subset, self.stream, self.size = None, None, size
         self.story = s = FULL if size == "full" else TINY
         self.dim, self.counts = s.dim, s.counts
         world = rng_for(self.name, size, "world")

@@ -2,18 +2,22 @@
 
 Generative story (one video, everything drawn from the video's own seeded generator):
 
-1. Latents. A skill ``s ~ N(0, 1)``; ``P`` elements (RG 8-11, Fis-V 7, the short program's
-   element count) whose types ``k_p`` are drawn with ``p(k) ∝ exp(β·s·b̃_k)`` (skilled athletes
-   pick harder elements; ``b_k`` is the type's base value); an execution quality per element
-   ``q_p = ρ·s + √(1-ρ²)·ε_p``; a presentation latent ``r = ρ_r·s + √(1-ρ_r²)·ε``. The elements
-   alternate with ``P + 1`` linking segments; segment lengths are Gamma-distributed and cover the
-   sequence (68-77 clips for RG, 124-140 for Fis-V).
-2. Scores, judge-like. RG: difficulty ``D`` from ``Σ b_k``, execution ``E`` from the mean quality
-   and ``r``, a penalty of 0.3 per element executed badly (``q_p`` under a threshold set so the
-   real share of penalised routines comes out), ``Total = D + E − P``. Fis-V: ``TES`` from
-   ``Σ (b_k + γ·q_p)`` where a fall (``q_p`` under a threshold: 24% of programmes have one)
+1. Latents. A skill ``s ~ N(0, 1)``; ``P`` elements (RG 9, Fis-V 7, the short program's
+   element count; fixed, so the share of element clips says nothing about the score) whose
+   types ``k_p`` are drawn with ``p(k) ∝ exp(β·s·b̃_k)`` (``b_k`` the type's base value; the
+   default ``β = 0`` draws types uniformly: with ``β > 0`` a video's type mix alone, seen
+   without labels, predicts its score), a difficulty grade per element
+   ``g_p = ρ·s + √(1-ρ²)·ε'_p`` (the element's value within its type); an execution quality
+   per element ``q_p = ρ·s + √(1-ρ²)·ε_p``; a presentation latent ``r = ρ_r·s + √(1-ρ_r²)·ε``.
+   The elements alternate with ``P + 1`` linking segments; segment lengths are Gamma-distributed
+   and cover the sequence (68-77 clips for RG, 124-140 for Fis-V).
+2. Scores, judge-like. RG: difficulty ``D`` from ``Σ (0.3 b_k + 0.7 (2 + 0.6 g_p))``,
+   execution ``E`` from the mean quality and ``r``, a penalty of 0.3 per element executed badly
+   (``q_p`` under a threshold set so the real share of penalised routines comes out),
+   ``Total = D + E − P``. Fis-V: ``TES`` from ``Σ (d_p + 0.5·q_p)`` (``d_p`` the element's
+   difficulty as for RG) where a fall (``q_p`` under a threshold: 24% of programmes have one)
    halves the element's value and adds a deduction; ``PCS`` from ``r`` and the mean quality.
-   The raw quantities are standardised with constants estimated once from 4000 latent draws
+   The raw quantities are standardised with constants estimated once from 2000 latent draws
    and mapped to the real means / stds / ranges (``SYNTHETIC.md``). Judge noise is added to
    each observed column; the noise-free column is the oracle, whose SRCC on the test split is
    the ceiling (``meta["ceiling"]``).
@@ -36,7 +40,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from scipy import stats
 
 from .twin_cache import Latent, rng_for, segment_bounds
 
@@ -48,7 +51,7 @@ class Story:
     elements: tuple[int, int]  # inclusive range of elements per video
     dim: int = 1024
     types: int = 12
-    beta: float = 0.5  # skill -> element difficulty choice
+    beta: float = 0.0  # skill -> element type choice
     rho: float = 0.6  # skill -> execution quality
     rho_r: float = 0.8  # skill -> presentation
     type_scale: float = 0.5
@@ -63,7 +66,7 @@ class Story:
 
 
 def tiny(story: Story) -> Story:
-    return replace(story, counts=(64, 32), lengths=(20, 26), elements=(3, 4), dim=64,
+    return replace(story, counts=(64, 32), lengths=(20, 26), elements=(3, 3), dim=64,
                    types=6, quality_amp=0.6, presentation_amp=0.4)
 
 
@@ -91,13 +94,15 @@ class RoutineTwin:
     """Common structure of the routine twins; subclasses turn raw latents into scores."""
 
     name = ""
+    per_subset_videos = True  # False: every subset scores the same videos (Fis-V TES/PCS)
     extra_dtypes: dict[str, torch.dtype] = {}
 
     def __init__(self, subset: str, size: str, story: Story) -> None:
         self.subset, self.size, self.story = subset, size, story
+        self.stream = subset if self.per_subset_videos else None
         self.dim = story.dim
         self.counts = story.counts
-        world = rng_for(self.name, subset, size, "world")
+        world = rng_for(self.name, self.stream, size, "world")
         k, d = story.types, story.dim
         self.base_values = np.linspace(1.0, 3.0, k)
         self.embed = (story.type_scale * world.standard_normal((k + 1, d))).astype(np.float32)
@@ -114,7 +119,7 @@ class RoutineTwin:
         n = int(rng.integers(st.elements[0], st.elements[1] + 1))
         centred = (self.base_values - self.base_values.mean()) / self.base_values.std()
         prob = np.exp(st.beta * skill * centred)
-        types = rng.choice(st.types, size=n, p=prob / prob.sum())
+        types = np.searchsorted(np.cumsum(prob / prob.sum()), rng.random(n)).clip(0, st.types - 1)
         grade = st.rho * skill + np.sqrt(1 - st.rho**2) * rng.standard_normal(n)
         quality = st.rho * skill + np.sqrt(1 - st.rho**2) * rng.standard_normal(n)
         presentation = st.rho_r * skill + np.sqrt(1 - st.rho_r**2) * rng.standard_normal()
@@ -133,9 +138,9 @@ class RoutineTwin:
 
     @functools.cached_property
     def calibration_draws(self) -> dict[str, np.ndarray]:
-        """Every raw quantity over 4000 latent draws from a fixed seed."""
-        rng = rng_for(self.name, self.subset, self.size, "calibration")
-        draws = [self.raw(self.structure(rng)) for _ in range(4000)]
+        """Every raw quantity over 2000 latent draws from a fixed seed."""
+        rng = rng_for(self.name, self.stream, self.size, "calibration")
+        draws = [self.raw(self.structure(rng)) for _ in range(2000)]
         return {key: np.array([d[key] for d in draws]) for key in draws[0]}
 
     def z(self, raw: dict[str, float], key: str) -> float:
@@ -175,7 +180,7 @@ RG_STATS = {  # D, E, Total (mean, std, min, max) and share with a penalty, from
     "Hoop": ((8.76, 2.30, 2.90, 14.80), (6.48, 1.29, 1.95, 9.27), (4.45, 23.65), 0.14),
     "Ribbon": ((7.65, 2.02, 1.90, 12.50), (6.24, 1.43, 1.55, 9.40), (5.35, 21.70), 0.14),
 }
-RG_STORY = Story(counts=(200, 50), lengths=(68, 77), elements=(8, 11))
+RG_STORY = Story(counts=(200, 50), lengths=(68, 77), elements=(9, 9), offset_scale=1.0)
 
 
 class RGTwin(RoutineTwin):
@@ -214,12 +219,14 @@ class RGTwin(RoutineTwin):
 
 # ------------------------------------------------------------------------------- Fis-V
 FISV_STATS = {"TES": (29.67, 6.45, 6.33, 42.81), "PCS": (27.11, 5.28, 10.48, 38.28)}
-FISV_STORY = Story(counts=(400, 100), lengths=(124, 140), elements=(7, 7), offset_scale=1.7)
+FISV_STORY = Story(counts=(400, 100), lengths=(124, 140), elements=(7, 7), offset_scale=1.0,
+                   quality_amp=0.2, grade_amp=0.2, presentation_amp=0.12)
 FALL_RATE = 0.24  # programmes with at least one deduction
 
 
 class FisVTwin(RoutineTwin):
     name = "fisv-synth"
+    per_subset_videos = False
 
     def __init__(self, subset: str, size: str) -> None:
         super().__init__(subset, size, FISV_STORY if size == "full" else tiny(FISV_STORY))
@@ -227,8 +234,9 @@ class FisVTwin(RoutineTwin):
         self.extra_dtypes = {"deductions": torch.float32, self.other: torch.float32}
         self.tes_col = Column(*FISV_STATS["TES"], judge=1.6)
         self.pcs_col = Column(*FISV_STATS["PCS"], judge=1.3)
-        per_element = 1 - (1 - FALL_RATE) ** (1 / self.story.elements[0])
-        self.fall_cut = float(stats.norm.ppf(per_element))  # q_p ~ N(0, 1) marginally
+        rng = rng_for(self.name, self.stream, self.size, "falls")  # share of programmes
+        worst = [self.structure(rng)["quality"].min() for _ in range(2000)]  # with a fall
+        self.fall_cut = float(np.quantile(worst, FALL_RATE))
 
     def raw(self, st: dict[str, Any]) -> dict[str, float]:
         q = st["quality"]

@@ -70,10 +70,10 @@ class FeedForward(nn.Sequential):
     """``W2 Drop(ReLU(W1 x + b1)) + b2``."""
 
     def __init__(self, dim: int, hidden: int, dropout: float) -> None:
-        super().__init__(nn.Linear(dim, hidden), nn.ReLU(), nn.Dropout(dropout),
-                         nn.Linear(hidden, dim))
-        for layer in (self[0], self[3]):
-            nn.init.xavier_uniform_(layer.weight)
+        expand, project = nn.Linear(dim, hidden), nn.Linear(hidden, dim)
+        nn.init.xavier_uniform_(expand.weight)
+        nn.init.xavier_uniform_(project.weight)
+        super().__init__(expand, nn.ReLU(), nn.Dropout(dropout), project)
 
 
 class EncoderLayer(nn.Module):

@@ -1,0 +1,90 @@
+"""Sanity benchmark of the full synthetic twins, through the harness.
+
+For every full twin subset it prints: the time to generate the twin (cache bypassed), the
+ceiling (oracle SRCC), the ``ridge`` baseline's test SRCC (harness defaults), and the ridge's
+SRCC when trained on shuffled training labels (mean of ``--shuffles`` permutations, signed
+and absolute: a model that learns from shuffled labels must land near 0).
+
+    python benchmarks/twins.py                       # every twin subset
+    python benchmarks/twins.py --only rg-synth:Ball  # one
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from aqabench_datasets import twin_cache, twins
+
+from aqabench.plugins import get_registry
+from aqabench.runner import (
+    RunRequest,
+    build_model,
+    data_request,
+    load_bundle,
+    resolve_config,
+    resolve_score_normalisation,
+    run,
+)
+from aqabench.train import fit, resolve_device, seed_everything
+
+SUBSETS = [("rg-synth", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
+    [("fisv-synth", "TES"), ("fisv-synth", "PCS"), ("finediving-synth", None)]
+
+
+def generation_seconds(name: str, subset: str | None) -> float:
+    started = time.perf_counter()
+    twin = twins.make_twin(name, subset, "full")
+    for split in twin_cache.SPLITS:
+        twin_cache.generate_split(twin, split)
+    return time.perf_counter() - started
+
+
+def shuffled_srcc(name: str, subset: str | None, seed: int) -> float:
+    """Ridge trained on a permutation of the training labels, scored on the true test labels."""
+    registry = get_registry()
+    method, dataset = registry.method("ridge"), registry.dataset(name)
+    request = RunRequest(method="ridge", dataset=name, subset=subset)
+    config = resolve_config(method, dataset, subset, request)
+    bundle = load_bundle(dataset, data_request(dataset, subset, None, "full"))
+    perm = torch.from_numpy(np.random.default_rng(seed).permutation(len(bundle.train)))
+    bundle.train.scores = bundle.train.scores[perm]
+    resolve_score_normalisation(config, bundle)
+    seed_everything(int(config["seed"]))
+    model = build_model(method, config, bundle, name, subset)
+    state = fit(model, bundle, bundle.info(name, subset), config, resolve_device("cpu"))
+    assert state.final is not None
+    return float(state.final.metrics["srcc"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", help="NAME[:SUBSET], repeatable")
+    parser.add_argument("--shuffles", type=int, default=3)
+    args = parser.parse_args()
+    chosen = SUBSETS
+    if args.only:
+        wanted = {tuple(o.split(":")) if ":" in o else (o, None) for o in args.only}
+        chosen = [c for c in SUBSETS if c in wanted]
+    print(f"{'twin':<26}{'gen s':>7}{'ceiling':>9}{'ridge':>8}{'shuf':>8}{'|shuf|':>8}")
+    for name, subset in chosen:
+        gen = generation_seconds(name, subset)
+        record, _, _ = run(RunRequest(method="ridge", dataset=name, subset=subset,
+                                      device="cpu"), get_registry())
+        shuffled = [shuffled_srcc(name, subset, seed) for seed in range(args.shuffles)]
+        label = f"{name}:{subset}" if subset else name
+        print(f"{label:<26}{gen:>7.1f}{record['data']['meta']['ceiling']:>9.3f}"
+              f"{record['final']['srcc']:>8.3f}{np.mean(shuffled):>8.3f}"
+              f"{np.mean(np.abs(shuffled)):>8.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    import os
+
+    os.environ.setdefault("AQABENCH_CACHE", str(Path(tempfile.gettempdir()) / "aqabench-bench"))
+    main()

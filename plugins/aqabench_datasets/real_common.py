@@ -1,0 +1,138 @@
+"""What every real-data loader shares: the root, per-video ``.npy`` features, padding, checks.
+
+Loaders raise :class:`~aqabench.errors.DataError` (file + problem, one line) at the first
+problem; ``check`` functions run the same readers under :class:`Problems` and list them all.
+Features go straight from each file into one preallocated padded array (shapes are read
+from the ``.npy`` headers first), so a split costs one copy of its features in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import torch
+
+from aqabench.api import DataRequest, FeatureSet
+from aqabench.errors import DataError, UsageError
+
+T = TypeVar("T")
+
+
+def data_root(request: DataRequest, dataset: str) -> Path:
+    if request.root is None:
+        raise UsageError(f"dataset {dataset!r} reads real data: pass --data-root DIR")
+    root = Path(request.root)
+    if not root.is_dir():
+        raise DataError(root, "data root does not exist or is not a folder")
+    return root
+
+
+def require_file(path: Path, what: str) -> Path:
+    if not path.is_file():
+        raise DataError(path, f"{what} is missing")
+    return path
+
+
+def feature_shape(path: Path, dim: int | None) -> tuple[int, int]:
+    """``(clips, dim)`` of a feature file from its header, with every shape check."""
+    if not path.is_file():
+        raise DataError(path, "feature file is missing")
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError as exc:
+        problem = "ragged/object array" if "allow_pickle" in str(exc) or "object" in str(exc) \
+            else str(exc)
+        raise DataError(path, f"not a numeric .npy array ({problem})") from None
+    except (OSError, EOFError) as exc:
+        raise DataError(path, f"not a readable .npy file ({exc})") from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "fiu":
+        raise DataError(path, f"expected a float array, got dtype {getattr(array, 'dtype', '?')}")
+    if array.ndim != 2:
+        raise DataError(path, f"expected a 2-d array [clips, dim], got shape {array.shape}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise DataError(path, f"empty feature array (shape {array.shape})")
+    if dim is not None and array.shape[1] != dim:
+        raise DataError(path, f"wrong feature dim: expected {dim}, got {array.shape[1]}")
+    return int(array.shape[0]), int(array.shape[1])
+
+
+def read_features_into(path: Path, out: np.ndarray) -> None:
+    """Copy the file's ``[clips, dim]`` array into ``out`` (float32), rejecting NaN/inf."""
+    array = np.load(path, mmap_mode="r", allow_pickle=False)
+    out[:] = array
+    bad = ~np.isfinite(out)
+    if bad.any():
+        clip = int(np.argwhere(bad)[0][0])
+        raise DataError(path, f"features contain NaN or inf (first at clip {clip})")
+
+
+def padded_features(paths: Sequence[Path], dim: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Read every file into one zero-padded ``[N, T_max, D]`` float32 array."""
+    shapes = [feature_shape(p, dim) for p in paths]
+    dims = {d for _, d in shapes}
+    if len(dims) > 1:
+        first = shapes[0][1]
+        odd = next(p for p, (_, d) in zip(paths, shapes, strict=True) if d != first)
+        raise DataError(odd, f"wrong feature dim: expected {first} like the others, "
+                             f"got {[d for _, d in shapes if d != first][0]}")
+    lengths = np.array([n for n, _ in shapes], dtype=np.int64)
+    features = np.zeros((len(paths), int(lengths.max()), dims.pop()), dtype=np.float32)
+    for i, path in enumerate(paths):
+        read_features_into(path, features[i, : lengths[i]])
+    return features, lengths
+
+
+def check_unique(ids: Sequence[str], where: Path) -> None:
+    seen: set[str] = set()
+    for vid in ids:
+        if vid in seen:
+            raise DataError(where, f"duplicate video id {vid!r}")
+        seen.add(vid)
+
+
+def feature_set(ids: Sequence[str], paths: Sequence[Path], scores: Sequence[float],
+                extras: dict[str, torch.Tensor], dim: int | None, where: Path,
+                split: str) -> FeatureSet:
+    if not ids:
+        raise DataError(where, f"the {split} split is empty")
+    features, lengths = padded_features(paths, dim)
+    return FeatureSet(ids=tuple(ids), features=torch.from_numpy(features),
+                      lengths=torch.from_numpy(lengths),
+                      scores=torch.tensor(list(scores), dtype=torch.float32), extras=extras)
+
+
+def parse_number(text: str, where: Path, line: int, column: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(where, f"line {line}: {column} {text!r} is not a number") from None
+    if not np.isfinite(value):
+        raise DataError(where, f"line {line}: {column} {text!r} is not finite")
+    return value
+
+
+class Problems:
+    """Collects the DataErrors of a ``check`` run instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def attempt(self, fn: Callable[..., T], *args: Any) -> T | None:
+        try:
+            return fn(*args)
+        except (DataError, UsageError) as exc:
+            self.items.append(str(exc))
+            return None
+
+    def check_features(self, paths: Sequence[Path], dim: int | None) -> None:
+        for path in paths:
+            shape = self.attempt(feature_shape, path, dim)
+            if shape is None:
+                continue
+            if dim is None:
+                dim = shape[1]
+            out = np.zeros(shape, dtype=np.float32)
+            self.attempt(read_features_into, path, out)
