@@ -15,7 +15,7 @@ from aqabench_mcore import defaults
 from aqabench_mcore.cost import example_batch, pair_cost
 from aqabench_mcore.losses import stage_contrastive_loss
 from aqabench_mcore.model import MCoRe, build
-from aqabench_mcore.pooling import stage_pool
+from aqabench_mcore.pooling import stage_average_pool, stage_pool
 from aqabench_mcore.segmentation import decode_transitions, segmentation_loss
 from torch.nn import functional as F
 
@@ -158,6 +158,25 @@ def test_stage_pooling_with_one_frame_stages():
     assert torch.allclose(pooled[0, 1], middle[0])
 
 
+def test_average_pooling_is_adaptive_average_pooling_of_each_stage():
+    torch.manual_seed(0)
+    x, lengths = torch.randn(2, 20, 3), torch.tensor([20, 17])
+    transitions = torch.tensor([[3, 10], [1, 16]])  # stages of 1 and 1 frame in the second
+    pooled = stage_average_pool(x, transitions, lengths, steps=5)
+    assert pooled.shape == (2, 3, 5, 3)
+    for b in range(2):
+        edges = [0, *transitions[b].tolist(), int(lengths[b])]
+        for k in range(3):
+            stage = x[b, edges[k]:edges[k + 1]].T[None]
+            expected = F.adaptive_avg_pool1d(stage, 5)[0].T
+            assert torch.allclose(pooled[b, k], expected, atol=1e-5), (b, k)
+    assert torch.allclose(pooled[1, 0], x[1, 0].expand(5, 3))  # one frame repeated
+    # every frame of a stage reaches the tokens (the linear resampling skips some)
+    x.requires_grad_(True)
+    stage_average_pool(x, transitions, lengths, steps=5).sum().backward()
+    assert bool((x.grad[0, :20] != 0).all())
+
+
 def test_contrastive_loss_matches_its_formula():
     torch.manual_seed(0)
     a, b, tau = torch.randn(1, 1, 3, 4), torch.randn(1, 1, 3, 4), 0.5
@@ -177,9 +196,10 @@ def test_contrastive_loss_matches_its_formula():
         stage_contrastive_loss(two_a, two_b, tau)
 
 
-@pytest.mark.parametrize("adapter", ["linear", "gru"])
-def test_every_trainable_parameter_gets_a_gradient(adapter: str):
-    bundle, cfg = standin(), config(adapter=adapter)
+@pytest.mark.parametrize(("adapter", "pooling"),
+                         [("linear", "average"), ("gru", "average"), ("linear", "linear")])
+def test_every_trainable_parameter_gets_a_gradient(adapter: str, pooling: str):
+    bundle, cfg = standin(), config(adapter=adapter, pooling=pooling)
     torch.manual_seed(0)
     model = build(cfg, bundle.info("standin", None)).train()
     picker = build_picker(bundle, cfg, NEEDS)

@@ -31,6 +31,7 @@ def defaults(dataset: str, subset: str | None) -> dict[str, Any]:
         "eval_batch_size": 64,
         # MCoRe's own keys
         "adapter": "linear",  # linear | gru (the code's unused EnhNet), stands in for the backbone
+        "pooling": "average",  # average | linear (the official code's 5-frame resampling)
         "width": 368, "heads": 8, "blocks": 3, "steps": 5,
         "seg_dropout": 0.5, "tau": 0.5, "cont_weight": 10.0,
         "cont_cross_stage": False,  # true: other stages' tokens are negatives too (paper summary)

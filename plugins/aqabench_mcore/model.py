@@ -11,6 +11,15 @@ Deliberate differences from the paper / official code (mcore.md §14):
   pre-extracted features; a trainable ADAPTER (``linear``: Linear D -> width + GELU, default;
   ``gru``: the code's unused 3-layer bi-GRU "EnhNet", width/2 per direction, dropout 0.5) stands
   in for the trainable backbone: L_cont, L_seg and L_reg all reach it;
+- stage pooling AVERAGES (``pooling = "average"``, default): each of the S = 5 steps of a stage
+  is the mean of its 1/S of the stage's frames (adaptive average pooling), where the official
+  code resamples 5 single frames (``pooling = "linear"``, kept as the variant). Forced by the
+  frozen features: in the paper every frame feature already mixes its neighbours in time (the
+  GSMs of all 13 backbone blocks shift and gate channels across frames, fine-tuned end to end),
+  so 5 samples summarise the stage; frozen per-frame features carry a weak, noisy per-frame
+  quality signal, and 5 single frames discard most of it. On the full finediving-synth twin a
+  ridge probe on GT-stage tokens reaches within-dive-number SRCC 0.74 with stage averages
+  against 0.59 with the 5 resampled frames (0.32 with one frame per stage);
 - ``width`` (default 368, the backbone's dim) is the adapter's output; any feature dim works;
 - at test an exemplar that appears twice in a batch is encoded once (same numbers, less work);
 - boundaries are forced to ``1 <= t1 < t2 < L`` (the code only clamps a predicted 0 to 1).
@@ -30,7 +39,7 @@ from aqabench.errors import UsageError
 
 from .decoder import Decoder
 from .losses import regression_loss, stage_contrastive_loss
-from .pooling import stage_pool
+from .pooling import POOLINGS, pool_stages
 from .segmentation import (
     ProcedureSegmentation,
     decode_transitions,
@@ -94,10 +103,12 @@ class MCoRe(AQAModel):
 
     def __init__(self, feature_dim: int, width: int = 368, heads: int = 8, blocks: int = 3,
                  steps: int = 5, adapter: str = "linear", dropout: float = 0.5,
-                 tau: float = 0.5, cont_weight: float = 10.0, cross_stage: bool = False
-                 ) -> None:
+                 tau: float = 0.5, cont_weight: float = 10.0, cross_stage: bool = False,
+                 pooling: str = "average") -> None:
         super().__init__()
-        self.feature_dim, self.steps = feature_dim, steps
+        if pooling not in POOLINGS:
+            raise UsageError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        self.feature_dim, self.steps, self.pooling = feature_dim, steps, pooling
         self.tau, self.cont_weight, self.cross_stage = tau, cont_weight, cross_stage
         self.adapter = Adapter(feature_dim, width, adapter)
         self.segmentation = ProcedureSegmentation(width, transitions=2, dropout=dropout)
@@ -131,8 +142,9 @@ class MCoRe(AQAModel):
         else:
             bq = decode_transitions(zq, batch.lengths)
             be = decode_transitions(ze, ex.lengths)
-        tq = stage_pool(xq, bq, batch.lengths, self.steps).repeat_interleave(n, dim=0)
-        te = stage_pool(xe, be, ex.lengths, self.steps)
+        tq = pool_stages(self.pooling, xq, bq, batch.lengths, self.steps)
+        tq = tq.repeat_interleave(n, dim=0)
+        te = pool_stages(self.pooling, xe, be, ex.lengths, self.steps)
         delta_qe = self.regressor(self.decoder(tq, te))
         out = {
             "score": (ex.target + delta_qe).reshape(-1, n).mean(dim=1),
@@ -169,4 +181,5 @@ def build(config: Mapping[str, Any], info: DataInfo) -> MCoRe:
                  blocks=int(config["blocks"]), steps=int(config["steps"]),
                  adapter=str(config["adapter"]), dropout=float(config["seg_dropout"]),
                  tau=float(config["tau"]), cont_weight=float(config["cont_weight"]),
-                 cross_stage=bool(config["cont_cross_stage"]))
+                 cross_stage=bool(config["cont_cross_stage"]),
+                 pooling=str(config["pooling"]))

@@ -1,20 +1,35 @@
-"""Stage pooling: split per-frame features at the transitions and resample every stage to a
-fixed number of steps (mcore.md §4: ``fix_size`` = 5, 1-D linear interpolation with
-``align_corners=True``, i.e. step i samples position ``a + i (L_k - 1) / (S - 1)`` of stage
-``[a, a + L_k)``). A one-frame stage repeats its frame S times.
+"""Stage pooling: split per-frame features at the transitions and bring every stage to a fixed
+number of steps S (mcore.md §4: ``fix_size`` = 5).
+
+- ``linear`` (the official code): 1-D linear interpolation with ``align_corners=True``, i.e.
+  step i samples position ``a + i (L_k - 1) / (S - 1)`` of stage ``[a, a + L_k)``; a one-frame
+  stage repeats its frame S times. Each step sees at most two frames.
+- ``average`` (adaptive average pooling): step i averages the frames
+  ``[a + floor(i L_k / S), a + ceil((i + 1) L_k / S))`` of the stage, so every frame of the stage
+  reaches a step; a stage shorter than S repeats frames, as ``adaptive_avg_pool1d`` does.
 """
 
 from __future__ import annotations
 
 import torch
 
+POOLINGS = ("linear", "average")
+
+
+def _bounds(transitions: torch.Tensor, lengths: torch.Tensor
+            ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stage starts and ends ``[B, K]``."""
+    starts = torch.cat([torch.zeros_like(transitions[:, :1]), transitions], dim=1)
+    ends = torch.cat([transitions, lengths[:, None].to(transitions.dtype)], dim=1)
+    return starts, ends
+
 
 def stage_pool(x: torch.Tensor, transitions: torch.Tensor, lengths: torch.Tensor,
                steps: int = 5) -> torch.Tensor:
-    """``x [B, T, D]``, ``transitions [B, K-1]`` (valid, increasing) -> ``[B, K, steps, D]``."""
+    """Linear resampling: ``x [B, T, D]``, ``transitions [B, K-1]`` (valid, increasing) ->
+    ``[B, K, steps, D]``."""
     batch, _, dim = x.shape
-    starts = torch.cat([torch.zeros_like(transitions[:, :1]), transitions], dim=1)  # [B, K]
-    ends = torch.cat([transitions, lengths[:, None]], dim=1)
+    starts, ends = _bounds(transitions, lengths)
     frac = torch.linspace(0.0, 1.0, steps, device=x.device, dtype=x.dtype)
     span = (ends - starts - 1).clamp(min=0).to(x.dtype)
     pos = starts[..., None].to(x.dtype) + span[..., None] * frac  # [B, K, S]
@@ -27,3 +42,28 @@ def stage_pool(x: torch.Tensor, transitions: torch.Tensor, lengths: torch.Tensor
         return x.gather(1, flat).reshape(*index.shape, dim)
 
     return take(low) * (1 - weight) + take(high) * weight
+
+
+def stage_average_pool(x: torch.Tensor, transitions: torch.Tensor, lengths: torch.Tensor,
+                       steps: int = 5) -> torch.Tensor:
+    """Adaptive average pooling of every stage to ``steps`` bins: ``[B, K, steps, D]``."""
+    batch, _, dim = x.shape
+    starts, ends = _bounds(transitions.long(), lengths.long())
+    size = (ends - starts)[..., None]  # [B, K, 1]
+    i = torch.arange(steps, device=x.device)
+    low = starts[..., None] + (i * size) // steps  # floor(i L / S)
+    high = starts[..., None] + -((-(i + 1) * size) // steps)  # ceil((i + 1) L / S)
+    cumulative = torch.cat([x.new_zeros(batch, 1, dim), x.cumsum(dim=1)], dim=1)
+
+    def at(index: torch.Tensor) -> torch.Tensor:
+        flat = index.reshape(batch, -1, 1).expand(-1, -1, dim)
+        return cumulative.gather(1, flat).reshape(*index.shape, dim)
+
+    return (at(high) - at(low)) / (high - low)[..., None].to(x.dtype)
+
+
+def pool_stages(kind: str, x: torch.Tensor, transitions: torch.Tensor, lengths: torch.Tensor,
+                steps: int = 5) -> torch.Tensor:
+    """Dispatch on ``kind`` (one of :data:`POOLINGS`)."""
+    fn = stage_pool if kind == "linear" else stage_average_pool
+    return fn(x, transitions, lengths, steps)
