@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Tab. 2 inputs: params, paper-convention MACs and batch-1 CPU latency of every method.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p leaderboards/profiles
+for method in gdlt hgcn mslstm mcore; do
+  aqabench profile --method "$method" --out leaderboards/profiles >/dev/null
+done
+aqabench profile --method cofinal --out leaderboards/profiles >/dev/null
+aqabench profile --method cofinal --set variant=code --out leaderboards/profiles >/dev/null
+ls leaderboards/profiles
