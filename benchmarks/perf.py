@@ -119,12 +119,16 @@ def time_latency(method: str, dataset: str, subset: str, clips: int, peak: float
 
 
 def peak_rss_gib(method: str, dataset: str, subset: str) -> float:
-    """Peak RSS of a whole 1-epoch `aqabench run` in a child process."""
+    """Peak RSS of a whole 1-epoch `aqabench run` in a child process.
+
+    Read from the child's own ``VmHWM`` (per address space, reset by exec): ``ru_maxrss`` is
+    preserved across fork + exec on Linux and would report this (large) parent's peak."""
     with tempfile.TemporaryDirectory() as out:
-        code = (f"import resource, sys; from aqabench.cli import main; "
+        code = (f"import re, sys; from aqabench.cli import main; "
                 f"rc = main(['run', '--method', '{method}', '--dataset', '{dataset}', "
                 f"'--subset', '{subset}', '--epochs', '1', '--out', {out!r}]); "
-                f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
+                f"hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()); "
+                f"print(hwm.group(1)); sys.exit(rc)")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               check=True)
     return int(done.stdout.strip().splitlines()[-1]) / 2**20  # KiB -> GiB
