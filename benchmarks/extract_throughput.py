@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from aqabench_backbones.i3d import I3DBackbone
 
 from aqabench.extraction import clip_groups, decode_frames
+from aqabench_backbones.i3d import I3DBackbone
 
 
 def sample(name: str) -> Path:

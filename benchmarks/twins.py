@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from aqabench_datasets import twin_cache, twins
 
 from aqabench.plugins import get_registry
 from aqabench.runner import (
@@ -31,6 +30,7 @@ from aqabench.runner import (
     run,
 )
 from aqabench.train import fit, resolve_device, seed_everything
+from aqabench_datasets import twin_cache, twins
 
 SUBSETS = [("rg-synth", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
     [("fisv-synth", "TES"), ("fisv-synth", "PCS"), ("finediving-synth", None)]

@@ -6,15 +6,15 @@ import math
 
 import pytest
 import torch
+
+from aqabench.api import Batch, DataInfo
+from aqabench.config import merge_config
+from aqabench.errors import UsageError
 from aqabench_cofinal.defaults import defaults
 from aqabench_cofinal.fgs import FGS, simplex_etf
 from aqabench_cofinal.gpm import graph_regulariser
 from aqabench_cofinal.grades import GradeGrid
 from aqabench_cofinal.model import CoFInAl, build
-
-from aqabench.api import Batch, DataInfo
-from aqabench.config import merge_config
-from aqabench.errors import UsageError
 
 DIM = 24
 INFO = DataInfo("toy-synth", None, DIM, 0.0, 10.0, 40, 20, 30)

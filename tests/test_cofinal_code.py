@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import torch
-from aqabench_cofinal.code_variant import CoFInAlCode, hard_triplet_loss
-from aqabench_cofinal.defaults import defaults
-from aqabench_cofinal.model import build
 from torch.utils.flop_counter import FlopCounterMode
 
 from aqabench.api import Batch, DataInfo
 from aqabench.config import merge_config
+from aqabench_cofinal.code_variant import CoFInAlCode, hard_triplet_loss
+from aqabench_cofinal.defaults import defaults
+from aqabench_cofinal.model import build
 
 RG = DataInfo("rg-synth", "Ball", 1024, 3.85, 24.0, 200, 50, 77)
 

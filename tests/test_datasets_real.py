@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from aqabench_datasets import real_diving, real_gdlt
 
 from aqabench.api import DataRequest
+from aqabench_datasets import real_diving, real_gdlt
 
 RG_HEADER = "Video_Name\tDifficulty_Score  Execution_Score\tTotal_Score\tPenalty Video_length\n"
 RG_ROWS = {"train": [("Ball_001", 10.5, 8.3, 18.8, 0.0), ("Ball_002", 8.0, 6.0, 13.7, 0.3),

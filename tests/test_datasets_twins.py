@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from aqabench_datasets import twin_cache, twins
 
 from aqabench import metrics
 from aqabench.api import DataBundle, DataRequest, resolve_factory
 from aqabench.plugins import get_registry
 from aqabench.runner import RunRequest, run
+from aqabench_datasets import twin_cache, twins
 
 TWINS = [("rg-synth", "Ball"), ("fisv-synth", "PCS"), ("finediving-synth", None)]
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from aqabench_hgcn import defaults
-from aqabench_hgcn.graphs import resample
-from aqabench_hgcn.model import HGCN, build
 
 from aqabench.api import Batch, DataInfo
 from aqabench.errors import UsageError
+from aqabench_hgcn import defaults
+from aqabench_hgcn.graphs import resample
+from aqabench_hgcn.model import HGCN, build
 
 # Official model (c=True, 1024-d, 10 clips), exact; the paper prints 1.2500/0.6935/0.4149/0.2757 M.
 TABLE_VIII = {1: 1_250_508, 2: 693_452, 4: 414_924, 8: 275_660}

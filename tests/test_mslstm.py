@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 import torch
-from aqabench_mslstm import defaults
-from aqabench_mslstm.lstm import LSTM, SkipLSTM, round_straight_through
-from aqabench_mslstm.model import MSLSTM
-from aqabench_mslstm.slstm import attention_penalty
 from torch import nn
 
 from aqabench.api import Batch
 from aqabench.errors import UsageError
+from aqabench_mslstm import defaults
+from aqabench_mslstm.lstm import LSTM, SkipLSTM, round_straight_through
+from aqabench_mslstm.model import MSLSTM
+from aqabench_mslstm.slstm import attention_penalty
 
 
 def make_batch(features: torch.Tensor, lengths: list[int] | None = None) -> Batch:

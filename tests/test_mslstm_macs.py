@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from aqabench.api import Batch
 from aqabench_mslstm.lstm import LSTM, SkipLSTM
 from aqabench_mslstm.macs import (
     lstm_step_elementwise,
@@ -11,10 +15,6 @@ from aqabench_mslstm.macs import (
     skip_lstm_step_macs,
 )
 from aqabench_mslstm.model import MSLSTM
-from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
-
-from aqabench.api import Batch
 
 
 def counted_macs(module: nn.Module, *args: object) -> int:
