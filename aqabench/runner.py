@@ -270,8 +270,7 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     record["provenance"]["code_hash"] = code_hash(registry, method.name, dataset.name)
     record["identity"]["size"] = request.size
     record["identity"]["setting"] = setting_tag(method, dataset.name, subset, state.config)
-    record["profile"] = run_profile(model, bundle.info(dataset.name, subset), state.config,
-                                    method.needs)
+    record["profile"] = run_profile(model, state.info, state.config, method.needs)
     path = write_record(record, request.out_dir) if request.out_dir is not None else None
     if request.checkpoint:
         from .checkpoint import save_checkpoint, target_path
