@@ -35,7 +35,7 @@ from aqabench import metrics
 from aqabench.api import DataBundle, FeatureSet
 
 #: Bumped whenever a twin's bytes change; part of the cache key.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SPLITS = ("train", "test")
 
 
@@ -126,7 +126,10 @@ def generate_split(twin: Twin, split: str) -> SplitArrays:
 
 
 def cache_key(twin: Twin) -> str:
-    return f"{twin.name}-{twin.subset or 'all'}-{twin.size}-v{GENERATOR_VERSION}"
+    """``<name>-<subset>-<size>-v<version>-<story digest>``: a changed knob never reads a stale
+    cache, even where the version was not bumped."""
+    story = hashlib.sha256(repr(getattr(twin, "story", None)).encode()).hexdigest()[:8]
+    return f"{twin.name}-{twin.subset or 'all'}-{twin.size}-v{GENERATOR_VERSION}-{story}"
 
 
 def _load_cached(folder: Path) -> dict[str, SplitArrays] | None:

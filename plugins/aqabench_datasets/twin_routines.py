@@ -21,12 +21,18 @@ Generative story (one video, everything drawn from the video's own seeded genera
    and mapped to the real means / stds / ranges (``SYNTHETIC.md``). Judge noise is added to
    each observed column; the noise-free column is the oracle, whose SRCC on the test split is
    the ceiling (``meta["ceiling"]``).
-3. Clip features (``dim`` = 1024 like VST): a strong per-video offset (venue / camera: what a
-   recognition backbone mostly sees) + a slow low-rank random walk + the segment's type
-   embedding + a WEAK quality signal ``α·q_p·u_k`` along a direction that depends on the
-   element type (elements) or ``α_r·r·w`` (links) + white noise. Mean pooling mixes every
-   element's signal with the offset; finding elements and comparing them within the video
-   (the offset cancels) recovers far more.
+3. Clip features, drawn in ``rank`` latent dimensions (64) and lifted to ``dim`` = 1024 (like
+   VST) by a fixed random orthonormal map plus an isotropic ``floor`` (backbone features keep
+   their variance in a few principal directions): a strong per-video offset (venue / camera:
+   what a recognition backbone mostly sees) + a slow low-rank random walk + the segment's type
+   embedding + an execution signal ``α·q_p·u_k`` and a difficulty signal ``α·g_p·v_k`` along
+   directions that depend on the element type (``paired``: types ``2j`` and ``2j+1`` use
+   opposite directions, so a linear read-out of the pooled video cancels them) or a weak
+   ``α_r·r·w`` (links) + white noise. Mean pooling mixes every element's signal with the
+   offset and cancels paired types; finding elements, telling their types apart and
+   comparing them within the video (the offset cancels) recovers far more. v3 drew the story
+   in 1024 isotropic dimensions, where 200 training videos could not pin 24 directions down
+   and every learned method overfitted (docs/datasets.md).
 
 Knobs: :class:`Story` (the tiny size uses short sequences, ``dim`` 64 and a stronger signal so
 few epochs suffice).
@@ -63,11 +69,15 @@ class Story:
     walk_scale: float = 0.25
     walk_rank: int = 8
     noise: float = 1.0
+    rank: int = 0  # latent feature dimension lifted to ``dim`` (0: no lift, the story is in ``dim``)
+    floor: float = 0.0  # isotropic noise added after the lift, in all ``dim`` dimensions
+    paired: bool = False  # types 2j and 2j+1 show quality/grade along opposite directions
 
 
 def tiny(story: Story) -> Story:
     return replace(story, counts=(64, 32), lengths=(20, 26), elements=(3, 3), dim=64,
-                   types=6, quality_amp=0.6, presentation_amp=0.4)
+                   types=6, quality_amp=0.6, grade_amp=0.12, presentation_amp=0.4, rank=0,
+                   floor=0.0)
 
 
 @dataclass(frozen=True)
@@ -103,13 +113,20 @@ class RoutineTwin:
         self.dim = story.dim
         self.counts = story.counts
         world = rng_for(self.name, self.stream, size, "world")
-        k, d = story.types, story.dim
+        k, d = story.types, story.rank or story.dim
         self.base_values = np.linspace(1.0, 3.0, k)
         self.embed = (story.type_scale * world.standard_normal((k + 1, d))).astype(np.float32)
         self.quality_dirs = world.standard_normal((k, d)).astype(np.float32)
         self.grade_dirs = world.standard_normal((k, d)).astype(np.float32)
+        if story.paired:  # what is good in one element is a fault in its partner
+            self.quality_dirs[1::2] = -self.quality_dirs[0:-1:2][: k // 2]
+            self.grade_dirs[1::2] = -self.grade_dirs[0:-1:2][: k // 2]
         self.presentation_dir = world.standard_normal(d).astype(np.float32)
         self.walk_basis = world.standard_normal((story.walk_rank, d)).astype(np.float32)
+        self.lift = None
+        if story.rank:  # orthonormal rows scaled so each output dim keeps the latent's variance
+            basis, _ = np.linalg.qr(world.standard_normal((story.dim, story.rank)))
+            self.lift = (basis.T * np.sqrt(story.dim / story.rank)).astype(np.float32)
 
     # ---------------------------------------------------------------------------- latents
     def structure(self, rng: np.random.Generator) -> dict[str, Any]:
@@ -154,6 +171,18 @@ class RoutineTwin:
     # ---------------------------------------------------------------------------- features
     def fill(self, latent: Latent, rng: np.random.Generator, out: np.ndarray) -> None:
         st, s = latent.private, self.story
+        if self.lift is None:
+            self.fill_latent(st, rng, out)
+            return
+        story = np.empty((out.shape[0], s.rank), dtype=np.float32)
+        self.fill_latent(st, rng, story)
+        out[:] = rng.standard_normal(out.shape, dtype=np.float32)
+        out *= s.floor
+        out += story @ self.lift
+
+    def fill_latent(self, st: dict[str, Any], rng: np.random.Generator, out: np.ndarray) -> None:
+        """The story's clip features ``[length, rank or dim]`` (before any lift)."""
+        s = self.story
         length, dim = out.shape
         out[:] = rng.standard_normal((length, dim), dtype=np.float32)
         out *= s.noise
@@ -180,7 +209,12 @@ RG_STATS = {  # D, E, Total (mean, std, min, max) and share with a penalty, from
     "Hoop": ((8.76, 2.30, 2.90, 14.80), (6.48, 1.29, 1.95, 9.27), (4.45, 23.65), 0.14),
     "Ribbon": ((7.65, 2.02, 1.90, 12.50), (6.24, 1.43, 1.55, 9.40), (5.35, 21.70), 0.14),
 }
-RG_STORY = Story(counts=(200, 50), lengths=(68, 77), elements=(9, 9), offset_scale=1.0)
+#: v4: the story lives in ``rank`` = 64 latent dimensions (signal amplitudes x4 over v3's 1024-d
+#: ones, so the per-direction signal-to-noise is unchanged), lifted to 1024-d with an isotropic
+#: floor; paired element types; stronger type embeddings; weak presentation (see the docstring).
+RG_STORY = Story(counts=(200, 50), lengths=(68, 77), elements=(9, 9), offset_scale=1.0, rank=64,
+                 floor=0.3, paired=True, type_scale=1.0, quality_amp=0.96, grade_amp=0.96,
+                 presentation_amp=0.16)
 
 
 class RGTwin(RoutineTwin):
@@ -220,7 +254,8 @@ class RGTwin(RoutineTwin):
 # ------------------------------------------------------------------------------- Fis-V
 FISV_STATS = {"TES": (29.67, 6.45, 6.33, 42.81), "PCS": (27.11, 5.28, 10.48, 38.28)}
 FISV_STORY = Story(counts=(400, 100), lengths=(124, 140), elements=(7, 7), offset_scale=1.0,
-                   quality_amp=0.2, grade_amp=0.2, presentation_amp=0.12)
+                   rank=64, floor=0.3, paired=True, type_scale=1.0, quality_amp=0.96,
+                   grade_amp=0.96, presentation_amp=0.24)
 FALL_RATE = 0.24  # programmes with at least one deduction
 
 
