@@ -109,6 +109,12 @@ def readme(records: list[dict[str, Any]], sections: list[str]) -> str:
     devices = sorted({r["provenance"].get("device_name") or r["provenance"].get("device", "?")
                       for r in records})
     sizes = sorted({r["identity"].get("size", "full") for r in records})
+    norms: dict[str, set[str]] = {}
+    for r in records:
+        norm = r["provenance"].get("config", {}).get("feature_norm", "none")
+        norms.setdefault(norm, set()).add(r["identity"]["method"])
+    preprocessing = "; ".join(f"`{norm}` for {', '.join(sorted(methods))}"
+                              for norm, methods in sorted(norms.items()))
     head = [
         "# aqabench leaderboards",
         "",
@@ -122,6 +128,7 @@ def readme(records: list[dict[str, Any]], sections: list[str]) -> str:
         f"devices: {', '.join(devices) or '-'}. The `ci` suite uses a reduced protocol "
         "(few epochs, see `aqabench/suites/ci.json`), so reproduced numbers rank methods on "
         "the synthetic twins and are not comparable with the papers' rows.",
+        f"- Harness feature preprocessing (`feature_norm`): {preprocessing or '-'}.",
         "- † reproduced with aqabench; unmarked rows are as published (best test epoch unless "
         "noted); ‡ a note in `leaderboards/reported/`. *Oracle ceiling*: the best SRCC any "
         "method could reach on a twin (noise-free vs observed scores).",

@@ -27,7 +27,14 @@ EpochCallback = Callable[[dict[str, Any]], None]
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (CPU and CUDA); deterministic kernels where possible."""
+    """Seed Python, NumPy and torch (CPU and CUDA); deterministic kernels where possible.
+
+    Also flushes subnormal floats to zero on the CPU: as weights decay, gradients and momentum
+    buffers drift into the subnormal range, where x86 arithmetic is many times slower (CoFInAl
+    on the Fis-V twin slowed from 4.5 s to 22 s an epoch by its second epoch). Flushing is as
+    deterministic as not flushing and changes values only below 1.2e-38.
+    """
+    torch.set_flush_denormal(True)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
