@@ -214,7 +214,7 @@ RG_STATS = {  # D, E, Total (mean, std, min, max) and share with a penalty, from
 #: floor; paired element types; stronger type embeddings; weak presentation (see the docstring).
 RG_STORY = Story(counts=(200, 50), lengths=(68, 77), elements=(9, 9), offset_scale=1.0, rank=64,
                  floor=0.3, paired=True, type_scale=1.0, quality_amp=0.96, grade_amp=0.96,
-                 presentation_amp=0.16)
+                 presentation_amp=0.24)
 
 
 class RGTwin(RoutineTwin):
