@@ -14,6 +14,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from aqabench.layers import per_clip
+
 from .attention import MultiHeadAttention
 
 
@@ -74,7 +76,7 @@ class GDLTTrunk(nn.Module):
         self.prototypes = nn.Embedding(queries, hidden)
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
-        memory = self.in_proj(clips.transpose(1, 2)).transpose(1, 2)
+        memory = per_clip(self.in_proj, clips)  # the 1x1 convs as GEMMs (same maths)
         for layer in self.encoder:
             memory = layer(memory)
         memory = self.encoder_norm(memory)

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aqabench.api import AQAModel, Batch, DataInfo
+from aqabench.layers import per_clip
 
 from .transformer import TransformerDecoder, TransformerEncoder
 from .triplet import grade_triplet_loss
@@ -37,8 +38,10 @@ from .triplet import grade_triplet_loss
 class ClipProjection(nn.Module):
     """``in_proj``: Conv1d(C, 2d, 1) -> BN -> ReLU -> Conv1d(2d, d, 1) -> BN, per clip.
 
-    Works on ``[B, C, T]``, so BN statistics are over batch x time (as the official code); no
-    activation after the last BN.
+    BN statistics are over batch x time (as the official code's ``[B, C, T]`` layout); no
+    activation after the last BN. The parameters are the official ``Conv1d``/``BatchNorm1d``
+    ones, applied as GEMMs by :func:`aqabench.layers.per_clip` (torch's CPU 1x1 ``conv1d`` took
+    1.5 ms of GDLT's 8 ms batch-1 latency at 72 clips).
     """
 
     def __init__(self, in_dim: int, hidden: int) -> None:
@@ -50,7 +53,7 @@ class ClipProjection(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         """``[B, T, C] -> [B, T, d]``."""
-        return self.layers(features.transpose(1, 2)).transpose(1, 2)
+        return per_clip(self.layers, features)
 
 
 class GradeQueries(nn.Module):
