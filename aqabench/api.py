@@ -199,6 +199,9 @@ class DataInfo:
     cardinalities: Mapping[str, int] = field(default_factory=dict)
     #: Dataset metadata (e.g. the twin's oracle ``ceiling``), recorded with every run.
     meta: Mapping[str, Any] = field(default_factory=dict)
+    #: Mean and standard deviation of the training labels (None where no labels were read).
+    score_mean: float | None = None
+    score_std: float | None = None
 
 
 @dataclass
@@ -223,6 +226,8 @@ class DataBundle:
             feature_dim=self.train.feature_dim,
             score_min=float(self.train.scores.min()),
             score_max=float(self.train.scores.max()),
+            score_mean=float(self.train.scores.double().mean()),
+            score_std=float(self.train.scores.double().std(correction=0)),
             train_size=len(self.train),
             test_size=len(self.test),
             max_length=int(max(self.train.lengths.max(), self.test.lengths.max())),
@@ -271,6 +276,11 @@ class AQAModel(nn.Module):
     is the scalar to minimise (other entries are logged). They may add ``"transitions"``
     (``[B, 2]`` predicted stage boundaries, for AIoU) and anything else to the outputs.
     """
+
+    #: True if, in eval mode, a video's outputs do not depend on the zero padding after its
+    #: ``lengths`` (the model masks it). The harness then evaluates test videos of different
+    #: lengths together in padded batches instead of one batch per distinct length.
+    masks_padding: bool = False
 
     def loss(self, outputs: dict[str, torch.Tensor], batch: Batch) -> dict[str, torch.Tensor]:
         raise NotImplementedError

@@ -25,9 +25,12 @@ BASE_CONFIG: dict[str, Any] = {
     "grad_clip": 0.0,  # max grad norm; 0 = off
     "train_clips": 68,  # random window of C consecutive clips; null = whole sequence
     "test_clips": None,  # null = every clip (the papers' protocol)
-    # Methods see target = (score - shift) / scale; null = min-max of the training labels.
+    # Methods see target = (score - shift) / scale. Null shift/scale are filled from the training
+    # labels by score_norm: "minmax" (min, max - min: targets in [0, 1]) or "standard" (mean,
+    # std: targets centred, so a network whose output starts near 0 starts at the mean score).
     "score_shift": None,
     "score_scale": None,
+    "score_norm": "minmax",
     "exemplar_key": None,  # extras key exemplars must share (e.g. "dive_number"); null = any
     "train_exemplars": 1,
     "test_exemplars": 10,
@@ -41,6 +44,7 @@ BASE_CONFIG: dict[str, Any] = {
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULERS = ("cosine", "none")
 FEATURE_NORMS = ("none", "video_centre")
+SCORE_NORMS = ("minmax", "standard")
 
 
 def parse_value(text: str) -> Any:
@@ -110,6 +114,8 @@ def validate(config: Mapping[str, Any]) -> None:
     if config["feature_norm"] not in FEATURE_NORMS:
         raise UsageError(f"feature_norm must be one of {FEATURE_NORMS}, "
                          f"got {config['feature_norm']!r}")
+    if config["score_norm"] not in SCORE_NORMS:
+        raise UsageError(f"score_norm must be one of {SCORE_NORMS}, got {config['score_norm']!r}")
     for key in ("epochs", "batch_size", "eval_batch_size"):
         if not isinstance(config[key], int) or config[key] < 1:
             raise UsageError(f"{key} must be a positive integer, got {config[key]!r}")
@@ -128,3 +134,20 @@ def config_hash(config: Mapping[str, Any], **identity: Any) -> str:
     """A short stable hash of the resolved config and the run's identity."""
     blob = json.dumps({"config": config, "identity": identity}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def fill_score_normalisation(config: dict[str, Any], low: float, high: float,
+                             mean: float | None = None, std: float | None = None) -> None:
+    """Fill ``score_shift``/``score_scale`` left null from training-label statistics, as
+    ``score_norm`` says: ``minmax`` -> (low, high - low); ``standard`` -> (mean, std). Without
+    label moments (``aqabench profile`` reads no labels) ``standard`` uses the range's middle
+    and a quarter of its width."""
+    if config["score_norm"] == "standard":
+        shift = mean if mean is not None else (low + high) / 2.0
+        scale = std if std is not None else (high - low) / 4.0
+    else:
+        shift, scale = low, high - low
+    if config["score_shift"] is None:
+        config["score_shift"] = float(shift)
+    if config["score_scale"] is None:
+        config["score_scale"] = float(scale) or 1.0

@@ -20,7 +20,7 @@ import torch
 
 from . import __version__
 from .api import AQAModel, DataBundle, DataRequest, DatasetSpec, MethodSpec, resolve_factory
-from .config import BASE_CONFIG, config_hash, merge_config
+from .config import BASE_CONFIG, config_hash, fill_score_normalisation, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
 from .plugins import Registry
 from .profile import run_profile
@@ -125,12 +125,10 @@ def resolve_config(method: MethodSpec, dataset: DatasetSpec, subset: str | None,
 
 
 def resolve_score_normalisation(config: dict[str, Any], bundle: DataBundle) -> None:
-    """Fill ``score_shift``/``score_scale`` left null with the training labels' min and range."""
-    low, high = float(bundle.train.scores.min()), float(bundle.train.scores.max())
-    if config["score_shift"] is None:
-        config["score_shift"] = low
-    if config["score_scale"] is None:
-        config["score_scale"] = (high - low) or 1.0
+    """Fill ``score_shift``/``score_scale`` left null from the training labels (``score_norm``)."""
+    scores = bundle.train.scores.double()
+    fill_score_normalisation(config, float(scores.min()), float(scores.max()),
+                             float(scores.mean()), float(scores.std(correction=0)))
 
 
 def normalise_features(bundle: DataBundle, mode: str) -> None:

@@ -136,13 +136,16 @@ def train_batches(data: FeatureSet, config: Mapping[str, Any], generator: torch.
 
 
 def test_batches(data: FeatureSet, config: Mapping[str, Any],
-                 picker: ExemplarPicker | None = None) -> Iterator[Batch]:
-    """Every test video once, full length (or centred ``test_clips``), equal lengths together."""
+                 picker: ExemplarPicker | None = None, mix_lengths: bool = False
+                 ) -> Iterator[Batch]:
+    """Every test video once, full length (or centred ``test_clips``), equal lengths together;
+    ``mix_lengths`` (models that mask padding) batches them in order of length instead."""
     clips = config["test_clips"]
     generator = torch.Generator().manual_seed(int(config["seed"]) + EVAL_EXEMPLAR_SEED_OFFSET)
     lengths = data.lengths if clips is None else data.lengths.clamp(max=clips)
-    for length in torch.unique(lengths).tolist():
-        same = torch.nonzero(lengths == length).flatten()
+    groups = [torch.sort(lengths, stable=True).indices] if mix_lengths else [
+        torch.nonzero(lengths == length).flatten() for length in torch.unique(lengths).tolist()]
+    for same in groups:
         for rows in same.split(int(config["eval_batch_size"])):
             starts = centre_starts(data.lengths[rows], clips) if clips else None
             batch = window_batch(data, rows, clips, starts, config)

@@ -126,7 +126,7 @@ def evaluate(model: AQAModel, data: FeatureSet, config: Mapping[str, Any], devic
     model.eval()
     order, preds, trans = [], [], []
     with torch.inference_mode():
-        for batch in test_batches(data, config, picker):
+        for batch in test_batches(data, config, picker, mix_lengths=model.masks_padding):
             batch = batch.to(device)
             out = model(batch)
             assert batch.index is not None

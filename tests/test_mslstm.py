@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -10,7 +11,7 @@ from aqabench.api import Batch
 from aqabench.errors import UsageError
 from aqabench_mslstm import defaults
 from aqabench_mslstm.lstm import LSTM, SkipLSTM, round_straight_through
-from aqabench_mslstm.model import MSLSTM
+from aqabench_mslstm.model import MSLSTM, build
 from aqabench_mslstm.slstm import attention_penalty
 
 
@@ -133,6 +134,26 @@ def test_padding_is_masked() -> None:
     assert torch.allclose(padded[1], alone[0], atol=1e-5)
 
 
+def test_harness_eval_of_mixed_lengths_matches_one_batch_per_length() -> None:
+    """``masks_padding``: padded test batches give the per-length batches' predictions."""
+    from aqabench.api import FeatureSet
+    from aqabench.config import merge_config
+    from aqabench.train import evaluate
+
+    torch.manual_seed(0)
+    model = tiny()
+    assert model.masks_padding
+    lengths = [12, 20, 9, 20, 15, 12]
+    data = FeatureSet.from_sequences([f"v{i}" for i in range(6)],
+                                     [torch.randn(n, 8) for n in lengths],
+                                     [float(i) for i in range(6)])
+    config = merge_config({"score_shift": 0.0, "score_scale": 1.0, "eval_batch_size": 4})
+    mixed = evaluate(model, data, config, torch.device("cpu"))
+    model.masks_padding = False  # instance override: the harness's one-length batches
+    grouped = evaluate(model, data, config, torch.device("cpu"))
+    assert np.allclose(mixed.predictions, grouped.predictions, atol=1e-5)
+
+
 def test_attention_penalty_by_hand() -> None:
     eye = torch.eye(4).expand(3, 4, 4)  # orthonormal rows: no penalty
     assert float(attention_penalty(eye)) == 0.0
@@ -158,8 +179,27 @@ def test_defaults_and_bad_variant() -> None:
     cfg = defaults("fisv", "PCS")
     assert (cfg["optimizer"], cfg["lr"], cfg["weight_decay"], cfg["batch_size"]) == (
         "adam", 5e-4, 0.0, 128)
+    assert cfg["score_norm"] == "standard"  # pred = mean + std * out (model.py, difference 4)
     with pytest.raises(UsageError):
         MSLSTM(8, variant="nope")
+
+
+def test_dropout_acts_on_the_branch_vectors_in_train_mode_only() -> None:
+    from aqabench.api import DataInfo
+    torch.manual_seed(0)
+    assert defaults("fisv", "TES")["dropout"] == 0.0  # the official forward
+    config = {**defaults("rg-synth", "Ball"), "score_scale": 1.0, "dropout": 0.7}
+    info = DataInfo(dataset="rg-synth", subset="Ball", feature_dim=8, score_min=0.0,
+                    score_max=1.0, train_size=4, test_size=2, max_length=20)
+    model = build(config, info)
+    assert model.fusion.dropout.p == pytest.approx(0.7)
+    assert n_params(model) == n_params(MSLSTM(8))  # dropout adds no parameters
+    batch = make_batch(torch.randn(2, 20, 8))
+    model.train()
+    assert not torch.equal(model(batch)["score"], model(batch)["score"])
+    model.eval()
+    with torch.inference_mode():
+        assert torch.equal(model(batch)["score"], model(batch)["score"])
 
 
 @pytest.mark.slow  # two full-width runs: ~15 s alone, far more on a shared CPU

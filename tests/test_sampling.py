@@ -53,6 +53,20 @@ def test_test_batches_cover_every_video_once_at_full_length() -> None:
     assert sorted(rows) == [0, 1, 2, 3, 4]
 
 
+def test_mixed_length_test_batches_are_padded_and_sorted_by_length() -> None:
+    data = numbered_set([10, 6, 10, 7, 6], "t")
+    config = merge_config({"test_clips": None, "eval_batch_size": 2, **UNIT})
+    batches = list(eval_batches(data, config, mix_lengths=True))
+    assert [b.index.tolist() for b in batches] == [[1, 4], [3, 0], [2]]
+    for batch in batches:
+        assert batch.features.shape[1] == int(batch.lengths.max())
+        for row, i in enumerate(batch.index.tolist()):
+            n = int(data.lengths[i])
+            assert int(batch.lengths[row]) == n
+            assert torch.equal(batch.features[row, :n], data.features[i, :n])
+            assert (batch.features[row, n:] == 0).all()
+
+
 def test_exemplars_come_from_training_split_with_the_same_group() -> None:
     train = numbered_set([5] * 6, "train", groups=[0, 0, 1, 1, 1, 2])
     test = numbered_set([5] * 4, "test", groups=[1, 0, 2, 3])

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from .. import console
 from ..api import AQAModel, DataInfo, DataRequest, DatasetSpec, MethodSpec, resolve_factory
-from ..config import merge_config, parse_overrides
+from ..config import fill_score_normalisation, merge_config, parse_overrides
 from ..errors import RunError
 from ..plugins import get_registry
 from ..profile import example_batch, measure_latency, profile_clips, profile_macs
@@ -108,10 +108,8 @@ def build(args: argparse.Namespace) -> Built:
                           overrides=parse_overrides(args.overrides))
     clips = args.clips or profile_clips(config)
     info, codes = data_info(name, spec, subset, clips)
-    if config["score_shift"] is None:
-        config["score_shift"] = info.score_min
-    if config["score_scale"] is None:
-        config["score_scale"] = (info.score_max - info.score_min) or 1.0
+    fill_score_normalisation(config, info.score_min, info.score_max, info.score_mean,
+                             info.score_std)
     torch.manual_seed(int(config["seed"]))
     model = resolve_factory(method.build)(config, info)
     if not isinstance(model, AQAModel):
