@@ -25,7 +25,7 @@ Deliberate differences from the official code (``variant="paper"``, the default)
    parameterisation differs. The official output starts near 0 against scores of 20-45, and
    with min-max targets (mean about 0.56) the network likewise spends its first epochs moving
    its output onto the labels: on the RG Ball twin (15 epochs, centred features, batch 32)
-   test SRCC is 0.40 with min-max targets and 0.75 with standardised ones.
+   test SRCC is 0.36 with min-max targets and 0.85 with standardised ones (README.md).
 5. Padded clips are masked (zero attention; Skip-LSTM steps on windows touching padding are
    skipped), so a video's score does not depend on what it was batched with at train. The
    official code pads to 300 clips and masks nothing; BatchNorm statistics in train mode still
