@@ -6,9 +6,12 @@ import difflib
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .api import DataInfo
 
 #: What the harness itself reads. Methods add their own keys in their defaults.
 BASE_CONFIG: dict[str, Any] = {
@@ -136,15 +139,15 @@ def config_hash(config: Mapping[str, Any], **identity: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def fill_score_normalisation(config: dict[str, Any], low: float, high: float,
-                             mean: float | None = None, std: float | None = None) -> None:
-    """Fill ``score_shift``/``score_scale`` left null from training-label statistics, as
-    ``score_norm`` says: ``minmax`` -> (low, high - low); ``standard`` -> (mean, std). Without
-    label moments (``aqabench profile`` reads no labels) ``standard`` uses the range's middle
-    and a quarter of its width."""
+def fill_score_normalisation(config: dict[str, Any], info: DataInfo) -> None:
+    """Fill ``score_shift``/``score_scale`` left null from the training-label statistics in
+    ``info``, as ``score_norm`` says: ``minmax`` -> (min, max - min); ``standard`` -> (mean,
+    std). Without label moments (``aqabench profile`` reads no labels) ``standard`` uses the
+    range's middle and a quarter of its width."""
+    low, high = info.score_min, info.score_max
     if config["score_norm"] == "standard":
-        shift = mean if mean is not None else (low + high) / 2.0
-        scale = std if std is not None else (high - low) / 4.0
+        shift = info.score_mean if info.score_mean is not None else (low + high) / 2.0
+        scale = info.score_std if info.score_std is not None else (high - low) / 4.0
     else:
         shift, scale = low, high - low
     if config["score_shift"] is None:

@@ -124,13 +124,6 @@ def resolve_config(method: MethodSpec, dataset: DatasetSpec, subset: str | None,
                         overrides=overrides)
 
 
-def resolve_score_normalisation(config: dict[str, Any], bundle: DataBundle) -> None:
-    """Fill ``score_shift``/``score_scale`` left null from the training labels (``score_norm``)."""
-    scores = bundle.train.scores.double()
-    fill_score_normalisation(config, float(scores.min()), float(scores.max()),
-                             float(scores.mean()), float(scores.std(correction=0)))
-
-
 def normalise_features(bundle: DataBundle, mode: str) -> None:
     """Apply the harness's feature preprocessing to both splits, in place (see BASE_CONFIG)."""
     if mode == "none":
@@ -252,7 +245,7 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     chash = config_hash(config, method=method.name, dataset=dataset.name, subset=subset,
                         size=request.size)
     bundle = load_bundle(dataset, data_request(dataset, subset, request.data_root, request.size))
-    resolve_score_normalisation(config, bundle)
+    fill_score_normalisation(config, bundle.info(dataset.name, subset))
     normalise_features(bundle, config["feature_norm"])
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.perf_counter()

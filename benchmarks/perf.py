@@ -30,6 +30,7 @@ from typing import Any
 import torch
 from tabulate import tabulate
 
+from aqabench.config import fill_score_normalisation
 from aqabench.plugins import get_registry
 from aqabench.profile import example_batch, measure_latency, profile_macs
 from aqabench.runner import (
@@ -38,7 +39,6 @@ from aqabench.runner import (
     data_request,
     load_bundle,
     resolve_config,
-    resolve_score_normalisation,
 )
 from aqabench.sampling import train_batches
 from aqabench.train import TrainState, evaluate, make_optimizer, seed_everything, train_one_epoch
@@ -70,7 +70,7 @@ def prepare(method: str, dataset: str, subset: str) -> tuple[Any, ...]:
     m, d = registry.method(method), registry.dataset(dataset)
     config = resolve_config(m, d, subset, RunRequest(method=method, dataset=dataset))
     bundle = load_bundle(d, data_request(d, subset, None, "full"))
-    resolve_score_normalisation(config, bundle)
+    fill_score_normalisation(config, bundle.info(dataset, subset))
     seed_everything(0)
     model = build_model(m, config, bundle, dataset, subset)
     return m, config, bundle, model

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from aqabench.config import fill_score_normalisation
 from aqabench.plugins import get_registry
 from aqabench.runner import (
     RunRequest,
@@ -26,7 +27,6 @@ from aqabench.runner import (
     data_request,
     load_bundle,
     resolve_config,
-    resolve_score_normalisation,
     run,
 )
 from aqabench.train import fit, resolve_device, seed_everything
@@ -53,7 +53,7 @@ def shuffled_srcc(name: str, subset: str | None, seed: int) -> float:
     bundle = load_bundle(dataset, data_request(dataset, subset, None, "full"))
     perm = torch.from_numpy(np.random.default_rng(seed).permutation(len(bundle.train)))
     bundle.train.scores = bundle.train.scores[perm]
-    resolve_score_normalisation(config, bundle)
+    fill_score_normalisation(config, bundle.info(name, subset))
     seed_everything(int(config["seed"]))
     model = build_model(method, config, bundle, name, subset)
     state = fit(model, bundle, bundle.info(name, subset), config, resolve_device("cpu"))

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import pytest
+
+from aqabench.api import DataInfo
 from aqabench.config import BASE_CONFIG, fill_score_normalisation, merge_config
 from aqabench.errors import UsageError
 
 
+def labels(mean: float | None = 18.0, std: float | None = 4.0) -> DataInfo:
+    return DataInfo(dataset="d", subset=None, feature_dim=4, score_min=10.0, score_max=30.0,
+                    train_size=8, test_size=2, max_length=5, score_mean=mean, score_std=std)
+
+
 def filled(**config: object) -> dict:
     result = {**BASE_CONFIG, **config}
-    fill_score_normalisation(result, 10.0, 30.0, mean=18.0, std=4.0)
+    fill_score_normalisation(result, labels())
     return result
 
 
@@ -27,7 +34,7 @@ def test_explicit_values_win_and_missing_moments_fall_back_to_the_range() -> Non
     config = filled(score_norm="standard", score_shift=0.0)
     assert (config["score_shift"], config["score_scale"]) == (0.0, 4.0)
     no_labels = {**BASE_CONFIG, "score_norm": "standard"}
-    fill_score_normalisation(no_labels, 10.0, 30.0)
+    fill_score_normalisation(no_labels, labels(mean=None, std=None))
     assert (no_labels["score_shift"], no_labels["score_scale"]) == (20.0, 5.0)
 
 

@@ -108,8 +108,7 @@ def build(args: argparse.Namespace) -> Built:
                           overrides=parse_overrides(args.overrides))
     clips = args.clips or profile_clips(config)
     info, codes = data_info(name, spec, subset, clips)
-    fill_score_normalisation(config, info.score_min, info.score_max, info.score_mean,
-                             info.score_std)
+    fill_score_normalisation(config, info)
     torch.manual_seed(int(config["seed"]))
     model = resolve_factory(method.build)(config, info)
     if not isinstance(model, AQAModel):

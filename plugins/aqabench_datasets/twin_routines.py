@@ -69,7 +69,7 @@ class Story:
     walk_scale: float = 0.25
     walk_rank: int = 8
     noise: float = 1.0
-    rank: int = 0  # latent feature dimension lifted to ``dim`` (0: no lift, the story is in ``dim``)
+    rank: int = 0  # latent dimension lifted to ``dim`` (0: no lift, the story is in ``dim``)
     floor: float = 0.0  # isotropic noise added after the lift, in all ``dim`` dimensions
     paired: bool = False  # types 2j and 2j+1 show quality/grade along opposite directions
 
