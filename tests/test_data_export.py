@@ -205,3 +205,8 @@ def test_an_error_while_writing_leaves_nothing(run_cli, tmp_path: Path,
     code, _, stderr = run_cli("data", "export", "rg-synth", "--size", "tiny", "--out", out)
     assert code == 2 and "simulated failure" in stderr
     assert others(tmp_path) == []  # neither --out nor a temporary folder
+
+
+def test_help_names_the_layouts(run_cli) -> None:
+    code, stdout, _ = run_cli("data", "export", "--help")
+    assert code == 0 and "swintx_avg_fps25_clip32" in stdout and "--out DIR" in stdout

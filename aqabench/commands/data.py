@@ -28,7 +28,7 @@ from ..runner import data_request, default_cache_dir, load_bundle, resolve_subse
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("data", help="describe a dataset or validate a real download",
+    p = sub.add_parser("data", help="describe, validate or export a dataset",
                        description=__doc__)
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p))
     actions.required = True
@@ -48,17 +48,20 @@ def add_parser(sub: Any) -> None:
                     "from --data-root) in its real released layout: RG / Fis-V as GDLT's "
                     "swintx_avg_fps25_clip32/<video>.npy + train.txt / test.txt, FineDiving as "
                     "Annotations/*.pkl + features/<folder>/<index>.npy. The real loader (rg, "
-                    "fisv, finediving) and the official GDLT / CoFInAl / MCoRe scripts read it "
-                    "back; see docs/datasets.md. Written to a temporary folder beside --out and "
-                    "renamed at the end.")
+                    "fisv, finediving) and the official GDLT / CoFInAl scripts read it back "
+                    "(MCoRe: its annotation files); see docs/datasets.md. Written to a temporary "
+                    "folder beside --out and renamed at the end; prints the 'aqabench run' "
+                    "command that reads it back. Example: aqabench data export rg-synth --out "
+                    "exports/rg")
     export.add_argument("dataset", help="e.g. rg-synth, fisv-synth, finediving-synth, rg")
     export.add_argument("--subset", help="RG: one apparatus (default: all four in one export); "
                                          "Fis-V: the subset to load (both TES and PCS are "
                                          "written either way)")
     export.add_argument("--size", default="full", choices=["full", "tiny"],
                         help="synthetic twins: full size or the tiny test size")
-    export.add_argument("--data-root", type=Path, help="real datasets: root of the download")
-    export.add_argument("--out", type=Path, required=True,
+    export.add_argument("--data-root", type=Path, metavar="DIR",
+                        help="real datasets: root of the download (or the env var)")
+    export.add_argument("--out", type=Path, required=True, metavar="DIR",
                         help="folder to create (must not exist, or be empty)")
     export.set_defaults(func=main_export)
 
