@@ -60,6 +60,13 @@ class DatasetSpec:
     info: Factory | None = None
     #: Optional ``check(request) -> list[str]`` listing every problem of a real download.
     check: Factory | None = None
+    #: Optional ``export(load, subset, folder, progress) -> dict`` for ``data export``: writes
+    #: the dataset in its real released layout into ``folder`` (fresh and empty; the harness
+    #: renames it into place). ``load(subset) -> DataBundle`` loads one subset the harness's
+    #: way, ``subset`` is ``--subset`` (``None``: every subset the layout holds),
+    #: ``progress(done, total)`` is called per video written. Returns ``{"dataset": the real
+    #: loader that reads it back, "subsets": [...], "videos": {"train": n, "test": m}}``.
+    export: Factory | None = None
     #: Feature backbone the released features come from (``"vst"``, ``"i3d"``, ``"synthetic"``).
     backbone: str = "precomputed"
 

@@ -8,6 +8,7 @@ from the ``.npy`` headers first), so a split costs one copy of its features in m
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -69,17 +70,22 @@ def read_features_into(path: Path, out: np.ndarray) -> None:
         raise DataError(path, f"features contain NaN or inf (first at clip {clip})")
 
 
+def common_dim(dims: Sequence[int]) -> int:
+    """The feature dim most files have (the first one's on a tie): the odd files are named."""
+    return Counter(dims).most_common(1)[0][0]
+
+
 def padded_features(paths: Sequence[Path], dim: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Read every file into one zero-padded ``[N, T_max, D]`` float32 array."""
+    """Read every file into one zero-padded ``[N, T_max, D]`` float32 array. ``dim=None``
+    accepts any dim the files share."""
     shapes = [feature_shape(p, dim) for p in paths]
-    dims = {d for _, d in shapes}
-    if len(dims) > 1:
-        first = shapes[0][1]
-        odd = next(p for p, (_, d) in zip(paths, shapes, strict=True) if d != first)
-        raise DataError(odd, f"wrong feature dim: expected {first} like the others, "
-                             f"got {[d for _, d in shapes if d != first][0]}")
+    common = common_dim([d for _, d in shapes])
+    for path, (_, d) in zip(paths, shapes, strict=True):
+        if d != common:
+            raise DataError(path, f"wrong feature dim: expected {common}, got {d} "
+                                  "(the other files' dim)")
     lengths = np.array([n for n, _ in shapes], dtype=np.int64)
-    features = np.zeros((len(paths), int(lengths.max()), dims.pop()), dtype=np.float32)
+    features = np.zeros((len(paths), int(lengths.max()), common), dtype=np.float32)
     for i, path in enumerate(paths):
         read_features_into(path, features[i, : lengths[i]])
     return features, lengths
@@ -128,11 +134,15 @@ class Problems:
             return None
 
     def check_features(self, paths: Sequence[Path], dim: int | None) -> None:
-        for path in paths:
-            shape = self.attempt(feature_shape, path, dim)
+        shapes = {path: self.attempt(feature_shape, path, dim) for path in paths}
+        found = [shape for shape in shapes.values() if shape is not None]
+        common = dim if dim is not None or not found else common_dim([d for _, d in found])
+        for path, shape in shapes.items():
             if shape is None:
                 continue
-            if dim is None:
-                dim = shape[1]
+            if shape[1] != common:
+                self.items.append(f"{path}: wrong feature dim: expected {common}, "
+                                  f"got {shape[1]} (the other files' dim)")
+                continue
             out = np.zeros(shape, dtype=np.float32)
             self.attempt(read_features_into, path, out)

@@ -2,9 +2,13 @@
 
 Layout (``--data-root`` is the ``swintx_avg_fps25_clip32`` folder, or a folder holding it)::
 
+    train.txt  test.txt         # label files, beside the feature folder (GDLT's release) ...
     swintx_avg_fps25_clip32/
-        train.txt  test.txt     # label files
+        train.txt  test.txt     # ... or inside it (found there first)
         <video>.npy             # float [clips, 1024], one per video
+
+GDLT's VST features are 1024-d; any dim every file shares is read (the AQA-Benchmark tree's
+I3D variant, an ``aqabench data export`` of a tiny twin), an odd file is named.
 
 - RG (ACTION-NET labels): a header line, then ``Video_Name Difficulty_Score Execution_Score
   Total_Score Penalty Video_length`` per row, e.g. ``Ball_001 10.50 8.30 18.80 0.00 92``. The
@@ -59,6 +63,17 @@ FISV = Layout("fisv", ("TES", "PCS"), FISV_COLUMNS, False, (400, 100))
 def feature_folder(root: Path) -> Path:
     nested = root / FEATURE_DIR
     return nested if nested.is_dir() else root
+
+
+def label_file_of(folder: Path, split: str) -> Path:
+    """``<split>.txt`` inside the feature folder, else beside it (GDLT's OneDrive release and
+    AQA-Benchmark's tree keep ``train.txt`` / ``test.txt`` next to ``swintx_avg_fps25_clip32/``).
+    A file in neither place is reported at the inside path."""
+    inside = folder / f"{split}.txt"
+    beside = folder.parent / f"{split}.txt"
+    if not inside.is_file() and folder.name == FEATURE_DIR and beside.is_file():
+        return beside
+    return inside
 
 
 def _is_number(text: str) -> bool:
@@ -123,16 +138,21 @@ def load(layout: Layout, request: DataRequest) -> DataBundle:
     folder = feature_folder(data_root(request, layout.name))
     sets = {}
     for split in SPLITS:
-        label_file = folder / f"{split}.txt"
+        label_file = label_file_of(folder, split)
         ids, scores, extras = split_rows(layout, subset, read_labels(label_file, layout))
         check_unique(ids, label_file)
         if not ids:
             raise DataError(label_file, f"the {split} split has no {subset} videos")
         paths = [folder / f"{vid}.npy" for vid in ids]
-        sets[split] = feature_set(ids, paths, scores, extras, FEATURE_DIM, label_file, split)
+        sets[split] = feature_set(ids, paths, scores, extras, None, label_file, split)
+    if sets["train"].feature_dim != sets["test"].feature_dim:
+        raise DataError(folder / f"{sets['test'].ids[0]}.npy",
+                        f"wrong feature dim: expected {sets['train'].feature_dim} like the "
+                        f"train videos, got {sets['test'].feature_dim}")
     overlap = set(sets["train"].ids) & set(sets["test"].ids)
     if overlap:
-        raise DataError(folder / "test.txt", f"video {sorted(overlap)[0]!r} is also in train.txt")
+        raise DataError(label_file_of(folder, "test"),
+                        f"video {sorted(overlap)[0]!r} is also in train.txt")
     return DataBundle(train=sets["train"], test=sets["test"], backbone="vst",
                       split_id="official", meta={"source": str(folder), "subset": subset})
 
@@ -146,7 +166,7 @@ def check(layout: Layout, request: DataRequest) -> list[str]:
     folder = feature_folder(root)
     seen: dict[str, str] = {}
     for split in SPLITS:
-        label_file = folder / f"{split}.txt"
+        label_file = label_file_of(folder, split)
         rows = problems.attempt(read_labels, label_file, layout)
         if rows is None:
             continue
@@ -163,8 +183,7 @@ def check(layout: Layout, request: DataRequest) -> list[str]:
                 what = f"{subset} videos" if subset else "videos"
                 problems.items.append(f"{label_file}: {found} {what}, the official {split} "
                                       f"split has {expected}")
-        problems.check_features([folder / f"{vid}.npy" for vid in dict.fromkeys(ids)],
-                                FEATURE_DIM)
+        problems.check_features([folder / f"{vid}.npy" for vid in dict.fromkeys(ids)], None)
     return problems.items
 
 
@@ -187,8 +206,8 @@ def check_fisv(request: DataRequest) -> list[str]:
 def tree(layout: Layout) -> str:
     example = "Ball_001.npy  Ball_002.npy  ...  Ribbon_250.npy" if layout is RG \
         else "1.npy  2.npy  ...  500.npy"
-    return (f"<data-root>/{FEATURE_DIR}/\n    train.txt\n    test.txt\n    {example}"
-            "        # float [clips, 1024] each")
+    return (f"<data-root>/\n    train.txt\n    test.txt        # (or inside {FEATURE_DIR}/)\n"
+            f"    {FEATURE_DIR}/\n        {example}        # float [clips, 1024] each")
 
 
 def info(layout: Layout, request: DataRequest) -> dict[str, Any]:
