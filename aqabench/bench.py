@@ -3,13 +3,15 @@
 A suite is a JSON file (``aqabench/suites/<name>.json`` or any path)::
 
     {"name": "ci", "description": "...", "size": "full",
-     "defaults": {"seed": 0},                       # suite layer of the config
+     "defaults": {"epochs": 5},                     # suite layer of the config
+     "seeds": [0, 1, 2],                            # or "0-2"; omitted: the config's seed
      "cells": [{"method": "gdlt", "dataset": "rg-synth",
                 "subsets": ["Ball", "Clubs"],        # omitted: the dataset's every subset
                 "set": {"epochs": 6},                # per-cell config, over the suite defaults
+                "seeds": [0],                        # per-cell seeds (default: the suite's)
                 "size": "tiny"}]}                    # per-cell twin size (default: the suite's)
 
-Each (method, dataset, subset) is one run writing one record. A cell whose record already
+Each (method, dataset, subset, seed) is one run writing one record. A cell whose record already
 exists with the same config hash and code hash is skipped (``force`` reruns it); records are
 written atomically at the end of a run, so an interrupted suite leaves no partial record and a
 rerun continues where it stopped.
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import config_hash
+from .config import config_hash, parse_seeds
 from .errors import DataError, UsageError
 from .plugins import Registry
 from .results import read_record, record_filename
@@ -48,10 +50,20 @@ class Cell:
     subset: str | None
     overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     size: str = "full"
+    seed: int | None = None  # from a ``seeds`` list (it is then in ``overrides`` too)
+
+    @property
+    def base_label(self) -> str:
+        return f"{self.method} {self.dataset}" + (f"/{self.subset}" if self.subset else "")
 
     @property
     def label(self) -> str:
-        return f"{self.method} {self.dataset}" + (f"/{self.subset}" if self.subset else "")
+        return self.base_label + (f" seed{self.seed}" if self.seed is not None else "")
+
+    def matches(self, pattern: str) -> bool:
+        """``--only``: a glob over the label (with or without the seed) or one of its words."""
+        return (fnmatch.fnmatch(self.label, pattern) or fnmatch.fnmatch(self.base_label, pattern)
+                or pattern in self.label.split())
 
 
 @dataclass
@@ -61,6 +73,7 @@ class Suite:
     size: str
     defaults: dict[str, Any]
     cells: list[dict[str, Any]]
+    seeds: list[int] | None = None
 
     @classmethod
     def load(cls, name_or_path: str) -> Suite:
@@ -72,26 +85,36 @@ class Suite:
             raise UsageError(f"unknown suite {name_or_path!r}; known: {known}")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(name=data["name"], description=data.get("description", ""),
-                       size=data.get("size", "full"), defaults=data.get("defaults", {}),
-                       cells=data["cells"])
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            suite = cls(name=data["name"], description=data.get("description", ""),
+                        size=data.get("size", "full"), defaults=data.get("defaults", {}),
+                        cells=data["cells"])
+            if data.get("seeds") is not None:
+                suite.seeds = parse_seeds(data["seeds"], "suite seeds")
+            for entry in suite.cells:
+                if entry.get("seeds") is not None:
+                    entry["seeds"] = parse_seeds(entry["seeds"], f"seeds of cell {entry}")
+            return suite
+        except (json.JSONDecodeError, KeyError, TypeError, UsageError) as exc:
             raise DataError(path, f"not a valid suite file ({exc})") from exc
 
     def expand(self, registry: Registry, only: list[str] | None = None) -> list[Cell]:
-        """Every (method, dataset, subset) of the suite, filtered by ``only`` glob patterns
-        matched against ``"method dataset/subset"``."""
+        """Every (method, dataset, subset, seed) of the suite, filtered by ``only`` glob
+        patterns matched against ``"method dataset/subset"`` or ``"... seedN"``."""
         cells = []
         for entry in self.cells:
             spec = registry.dataset(entry["dataset"])
             subsets = entry.get("subsets") or list(spec.subsets) or [None]
+            seeds: list[int | None] = list(entry.get("seeds") or self.seeds or [None])
             for subset in subsets:
-                cell = Cell(entry["method"], entry["dataset"], resolve_subset(spec, subset),
-                            dict(entry.get("set", {})), entry.get("size", self.size))
-                if not only or any(fnmatch.fnmatch(cell.label, pat) or pat in cell.label.split()
-                                   for pat in only):
-                    registry.method(cell.method)  # unknown names fail before anything runs
-                    cells.append(cell)
+                for seed in seeds:
+                    overrides = dict(entry.get("set", {}))
+                    if seed is not None:
+                        overrides["seed"] = seed
+                    cell = Cell(entry["method"], entry["dataset"], resolve_subset(spec, subset),
+                                overrides, entry.get("size", self.size), seed)
+                    if not only or any(cell.matches(pat) for pat in only):
+                        registry.method(cell.method)  # unknown names fail before anything runs
+                        cells.append(cell)
         return cells
 
     def request(self, cell: Cell, out_dir: Path | None, device: str | None) -> RunRequest:

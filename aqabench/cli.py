@@ -20,7 +20,7 @@ from .plugins import STRICT_ENV, PluginWarning
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
 COMMANDS = (
-    "run", "bench", "list", "plugins", "data", "profile", "table", "leaderboard",
+    "run", "bench", "compare", "list", "plugins", "data", "profile", "table", "leaderboard",
     "extract", "score",
 )
 

@@ -42,12 +42,19 @@ BASE_CONFIG: dict[str, Any] = {
     # "video_centre" (subtract each video's mean clip feature: removes per-video offsets such as
     # a venue/camera signature, which the twins model as domain shift).
     "feature_norm": "none",
+    # Epoch selection: "none" (records carry the final epoch and the best epoch chosen on the
+    # test split, flagged) or "val" (also carve a score-stratified validation split of
+    # ``val_fraction`` of the training videos, seeded by ``seed``; train on the rest and report
+    # the test metrics of the epoch with the best validation SRCC: the honest selection).
+    "select": "none",
+    "val_fraction": 0.2,
 }
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULERS = ("cosine", "none")
 FEATURE_NORMS = ("none", "video_centre")
 SCORE_NORMS = ("minmax", "standard")
+SELECTIONS = ("none", "val")
 
 
 def parse_value(text: str) -> Any:
@@ -73,6 +80,33 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
             raise UsageError(f"bad --set {item!r}: expected KEY=VALUE")
         out[key] = parse_value(value)
     return out
+
+
+def parse_seeds(text: str | int | list[int], flag: str = "--seeds") -> list[int]:
+    """``"0,1,2"``, ``"0-4"``, ``"0-2,7"`` (or a list of ints, or one int) -> seeds, in order,
+    without repeats; anything else is a one-line UsageError."""
+    if isinstance(text, bool):
+        raise UsageError(f"bad {flag} {text!r}: expected seeds like 0,1,2 or 0-4")
+    if isinstance(text, int):
+        text = [text]
+    if isinstance(text, list):
+        if not text or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
+                               for s in text):
+            raise UsageError(f"bad {flag} {text!r}: expected a list of non-negative integers")
+        items = [str(s) for s in text]
+    else:
+        items = [part.strip() for part in str(text).split(",")]
+    seeds: list[int] = []
+    for item in items:
+        low, dash, high = item.partition("-")
+        try:
+            first, last = int(low), int(high) if dash else int(low)
+        except ValueError:
+            raise UsageError(f"bad {flag} {text!r}: expected seeds like 0,1,2 or 0-4") from None
+        if first < 0 or last < first:
+            raise UsageError(f"bad {flag} {text!r}: range {item!r} is empty or negative")
+        seeds.extend(s for s in range(first, last + 1) if s not in seeds)
+    return seeds
 
 
 def _check_type(key: str, default: Any, value: Any) -> Any:
@@ -119,6 +153,12 @@ def validate(config: Mapping[str, Any]) -> None:
                          f"got {config['feature_norm']!r}")
     if config["score_norm"] not in SCORE_NORMS:
         raise UsageError(f"score_norm must be one of {SCORE_NORMS}, got {config['score_norm']!r}")
+    if config["select"] not in SELECTIONS:
+        raise UsageError(f"select must be one of {SELECTIONS}, got {config['select']!r}")
+    fraction = config["val_fraction"]
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) \
+            or not 0 < fraction < 1:
+        raise UsageError(f"val_fraction must be a number between 0 and 1, got {fraction!r}")
     for key in ("epochs", "batch_size", "eval_batch_size"):
         if not isinstance(config[key], int) or config[key] < 1:
             raise UsageError(f"{key} must be a positive integer, got {config[key]!r}")

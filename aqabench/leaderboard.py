@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import stats
 from .runner import method_defaults
 from .table_layouts import build_table as build_layout
 from .table_layouts import load_inputs
@@ -105,6 +106,23 @@ def render_all(root: Path) -> dict[Path, str]:
     return files
 
 
+def seeds_line(records: list[dict[str, Any]]) -> str:
+    """``"seeds 0, 1, 2; 3 seeds for 20 cells, 1 for 12"``: how many seeds each cell has."""
+    per_cell: dict[tuple[Any, ...], set[Any]] = {}
+    for r in records:
+        ident = r["identity"]
+        key = (ident["method"], ident["dataset"], ident.get("subset"), ident.get("size"),
+               ident.get("setting"))
+        per_cell.setdefault(key, set()).add(ident.get("seed"))
+    seeds = sorted({s for cell in per_cell.values() for s in cell}, key=str)
+    counts: dict[int, int] = {}
+    for cell in per_cell.values():
+        counts[len(cell)] = counts.get(len(cell), 0) + 1
+    spread = ", ".join(f"{n} seed{'s' if n > 1 else ''} for {c} cell{'s' if c > 1 else ''}"
+                       for n, c in sorted(counts.items(), reverse=True))
+    return f"seeds {', '.join(map(str, seeds)) or '-'} ({spread or 'no cells'})"
+
+
 def readme(records: list[dict[str, Any]], sections: list[str]) -> str:
     devices = sorted({r["provenance"].get("device_name") or r["provenance"].get("device", "?")
                       for r in records})
@@ -124,7 +142,8 @@ def readme(records: list[dict[str, Any]], sections: list[str]) -> str:
         "Do not edit by hand: CI regenerates the records and fails "
         "(`aqabench leaderboard build --check`) when a committed number differs.",
         "",
-        f"- Runs: {len(records)} records; seed 0; twin sizes: {', '.join(sizes) or '-'}; "
+        f"- Runs: {len(records)} records; {seeds_line(records)}; "
+        f"twin sizes: {', '.join(sizes) or '-'}; "
         f"devices: {', '.join(devices) or '-'}. The `ci` suite uses a reduced protocol "
         "(few epochs, see `aqabench/suites/ci.json`), so reproduced numbers rank methods on "
         "the synthetic twins and are not comparable with the papers' rows.",
@@ -135,6 +154,12 @@ def readme(records: list[dict[str, Any]], sections: list[str]) -> str:
         "- Final epoch = the honest protocol; best epoch = chosen on the test split, as the "
         "papers do. Each table says which it shows. Every table is also in `tables/` as "
         "markdown and LaTeX.",
+        "- Statistics (docs/statistics.md): a reproduced cell with several seeds reads "
+        "`mean ± std (n=seeds)`; with one seed, `value [95% bootstrap CI over the test "
+        "videos]`. The best reproduced cell is bold only when it is separated from the "
+        f"second ({stats.SEPARATION_TEXT}); otherwise ≈ marks the cells not separated from "
+        "the best. `aqabench compare A B` tests two runs on the same videos (paired "
+        "bootstrap).",
         "",
     ]
     return "\n".join(head) + "\n".join(sections)

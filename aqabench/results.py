@@ -5,11 +5,17 @@ Schema (``schema_version`` 1)::
     identity    method, dataset, subset, backbone, split, seed, variant, size (twins),
                 setting (method keys changed from the defaults, e.g. an ablation)
     final       metrics of the LAST epoch (the honest protocol) + "epoch"
+    val         only with ``--select val``: test metrics of the epoch with the highest SRCC on
+                a validation split carved from the training split + "epoch", "chosen_on":
+                "val" and that epoch's "val_srcc" (honest selection)
     best        metrics of the epoch with the highest test SRCC + "epoch" and
                 "chosen_on": "test" (what the papers report)
-    curve       one row per epoch: lr, train losses, test metrics, seconds
-    predictions test ids with final-epoch predictions and truth (raw score units)
-    data        dataset metadata (e.g. a twin's oracle ceiling), sizes
+                Each protocol block also has "srcc_ci" and "rl2_ci": [low, high], the 95%
+                bootstrap CI over the test videos (see ``stats`` and :mod:`aqabench.stats`).
+    curve       one row per epoch: lr, train losses, test (and val_) metrics, seconds
+    predictions test ids, truth and the predictions of each protocol (raw score units)
+    stats       how the CIs were computed: level, method, n_resamples, seed
+    data        dataset metadata (e.g. a twin's oracle ceiling), sizes (+ val_size, val_ids)
     profile     parameters / MACs / latency (when profiled), or null
     provenance  aqabench/torch/python/numpy versions, git sha + dirty flag, resolved config and
                 its hash, device, wall time, argv, start time
@@ -28,7 +34,9 @@ from typing import Any
 from .errors import DataError
 
 SCHEMA_VERSION = 1
-PROTOCOLS = ("final", "best")
+#: ``final`` (last epoch), ``val`` (chosen on the validation split; only in records run with
+#: ``--select val``), ``best`` (chosen on the test split, as the papers do: flagged).
+PROTOCOLS = ("final", "val", "best")
 REQUIRED = ("schema_version", "identity", "final", "best", "curve", "provenance")
 
 
@@ -110,15 +118,25 @@ def load_records(paths: Iterable[Path]) -> list[dict[str, Any]]:
 
 
 def records_to_frame(records: Iterable[dict[str, Any]]):  # -> pandas.DataFrame
-    """One row per (record, protocol): identity columns, ``protocol``, ``epoch`` and metrics."""
+    """One row per (record, protocol it has): identity columns (``seed`` among them),
+    ``protocol``, ``chosen_on``, ``epoch``, metrics and ``srcc_ci_low`` / ``srcc_ci_high`` /
+    ``rl2_ci_low`` / ``rl2_ci_high`` (computed from the stored predictions for records written
+    before CIs were stored). ``frame.groupby(["method", "protocol"]).srcc.agg(["mean", "std",
+    "count"])`` gives the seed statistics."""
     import pandas as pd
+
+    from .stats import CI_METRICS, record_interval
 
     rows = []
     for record in records:
-        for protocol in PROTOCOLS:
+        for protocol in (p for p in PROTOCOLS if p in record):
             row = dict(record["identity"])
             row["protocol"] = protocol
-            row.update(record[protocol])
+            row["chosen_on"] = None
+            row.update({k: v for k, v in record[protocol].items() if not k.endswith("_ci")})
+            for metric in CI_METRICS:
+                interval = record_interval(record, protocol, metric)
+                row[f"{metric}_ci_low"], row[f"{metric}_ci_high"] = interval or (None, None)
             row["config_hash"] = record["provenance"].get("config_hash")
             row["device"] = record["provenance"].get("device")
             rows.append(row)

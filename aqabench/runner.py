@@ -10,7 +10,7 @@ import platform
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -18,15 +18,26 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import __version__
-from .api import AQAModel, DataBundle, DataRequest, DatasetSpec, MethodSpec, resolve_factory
+from . import __version__, stats
+from .api import (
+    AQAModel,
+    DataBundle,
+    DataInfo,
+    DataRequest,
+    DatasetSpec,
+    FeatureSet,
+    MethodSpec,
+    resolve_factory,
+)
 from .config import BASE_CONFIG, config_hash, fill_score_normalisation, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
 from .plugins import Registry
 from .profile import run_profile
 from .results import SCHEMA_VERSION, write_record
+from .splits import carve_validation
 from .train import (
     EpochCallback,
+    Evaluation,
     TrainState,
     check_needs,
     fit,
@@ -196,18 +207,48 @@ def provenance(config: dict[str, Any], chash: str, device: torch.device, wall: f
 
 
 def build_model(method: MethodSpec, config: dict[str, Any], bundle: DataBundle,
-                dataset: str, subset: str | None) -> AQAModel:
-    model = resolve_factory(method.build)(config, bundle.info(dataset, subset))
+                dataset: str, subset: str | None, info: DataInfo | None = None) -> AQAModel:
+    model = resolve_factory(method.build)(config, info or bundle.info(dataset, subset))
     if not isinstance(model, AQAModel):
         raise RunError(f"method {method.name!r} built a {type(model).__name__}, not an AQAModel")
     return model
 
 
-def make_record(state: TrainState, method: MethodSpec, dataset: DatasetSpec, subset: str | None,
-                bundle: DataBundle, chash: str, wall: float, started: str) -> dict[str, Any]:
+def with_seed(request: RunRequest, seed: int) -> RunRequest:
+    """``request`` for one seed of ``--seeds`` (the seed is a ``--set`` override)."""
+    return replace(request, overrides={**request.overrides, "seed": seed})
+
+
+def protocol_blocks(state: TrainState) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The record's protocol blocks (``final``, ``best``, and ``val`` when selected on a
+    validation split), each with its bootstrap CIs, and the test predictions of each."""
     assert state.final is not None and state.best is not None
     best_epoch, best = state.best
+    chosen: dict[str, tuple[int, Evaluation, dict[str, Any]]] = {
+        "final": (len(state.curve), state.final, {}),
+        "best": (best_epoch, best, {"chosen_on": "test"})}
+    if state.val is not None:
+        val_epoch, at_val, held_out = state.val
+        chosen["val"] = (val_epoch, at_val, {"chosen_on": "val", "val_srcc": held_out["srcc"]})
+    blocks: dict[str, Any] = {}
+    preds: dict[str, np.ndarray] = {}
+    for name, (epoch, evaluation, extra) in chosen.items():
+        blocks[name] = {"epoch": epoch, **extra, **evaluation.metrics,
+                        **stats.intervals(evaluation.predictions, evaluation.truth)}
+        preds[name] = evaluation.predictions
+    return blocks, preds
+
+
+def make_record(state: TrainState, method: MethodSpec, dataset: DatasetSpec, subset: str | None,
+                bundle: DataBundle, chash: str, wall: float, started: str,
+                val: FeatureSet | None = None) -> dict[str, Any]:
+    assert state.final is not None
+    blocks, preds = protocol_blocks(state)
     config = state.config
+    data: dict[str, Any] = {"train_size": len(bundle.train), "test_size": len(bundle.test),
+                            "meta": bundle.meta}
+    if val is not None:
+        data.update(val_size=len(val), val_ids=list(val.ids))
     return {
         "schema_version": SCHEMA_VERSION,
         "identity": {
@@ -219,13 +260,11 @@ def make_record(state: TrainState, method: MethodSpec, dataset: DatasetSpec, sub
             "seed": config["seed"],
             "variant": config.get("variant"),
         },
-        "final": {"epoch": len(state.curve), **state.final.metrics},
-        "best": {"epoch": best_epoch, "chosen_on": "test", **best.metrics},
+        **blocks,
         "curve": state.curve,
-        "predictions": {"ids": state.final.ids, "final": state.final.predictions,
-                        "truth": state.final.truth},
-        "data": {"train_size": len(bundle.train), "test_size": len(bundle.test),
-                 "meta": bundle.meta},
+        "predictions": {"ids": state.final.ids, **preds, "truth": state.final.truth},
+        "stats": stats.describe(),
+        "data": data,
         "profile": None,
         "provenance": provenance(config, chash, state.device, wall, started),
     }
@@ -245,19 +284,25 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     chash = config_hash(config, method=method.name, dataset=dataset.name, subset=subset,
                         size=request.size)
     bundle = load_bundle(dataset, data_request(dataset, subset, request.data_root, request.size))
-    fill_score_normalisation(config, bundle.info(dataset.name, subset))
-    normalise_features(bundle, config["feature_norm"])
+    normalise_features(bundle, config["feature_norm"])  # per video: before or after carving
+    val = None
+    if config["select"] == "val":
+        full = bundle.info(dataset.name, subset)
+        bundle, val = carve_validation(bundle, float(config["val_fraction"]), int(config["seed"]))
+    info = bundle.info(dataset.name, subset)  # label statistics of the videos trained on
+    if val is not None:  # codes seen only in the validation videos still need embeddings
+        info = replace(info, cardinalities=full.cardinalities)
+    fill_score_normalisation(config, info)
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clock = time.perf_counter()
     seed_everything(int(config["seed"]))
-    model = build_model(method, config, bundle, dataset.name, subset)
+    model = build_model(method, config, bundle, dataset.name, subset, info)
     check_needs(method.needs, bundle, method.name, dataset.name)
     if on_start is not None:
         on_start(config)
-    state = fit(model, bundle, bundle.info(dataset.name, subset), config, device, method.needs,
-                on_epoch)
+    state = fit(model, bundle, info, config, device, method.needs, on_epoch, val)
     record = make_record(state, method, dataset, subset, bundle, chash,
-                         time.perf_counter() - clock, started)
+                         time.perf_counter() - clock, started, val)
     record["provenance"]["code_hash"] = code_hash(registry, method.name, dataset.name)
     record["identity"]["size"] = request.size
     record["identity"]["setting"] = setting_tag(method, dataset.name, subset, state.config)

@@ -2,8 +2,10 @@
 
 Reported rows come from ``leaderboards/reported/<layout>.json`` exactly as published; rows
 reproduced by aqabench are marked † and take the metric of the chosen protocol (``final``:
-last epoch; ``best``: the epoch with the best test SRCC, as the papers select), averaged over
-seeds. Subset averages of reproduced rows are Fisher-z means. A record's *setting* (for the
+last epoch; ``val``: the epoch chosen on a validation split, in runs with ``--select val``;
+``best``: the epoch with the best test SRCC, as the papers select), averaged over seeds, with
+their statistics (mean ± std (n), or one seed's bootstrap CI; :mod:`aqabench.table_stats`).
+Subset averages of reproduced rows are Fisher-z means. A record's *setting* (for the
 ablation tables) is how its method-specific config differs from the method's defaults:
 ``use_x = false`` reads "w/o X", anything else "key=value"; no difference reads "Ours".
 """
@@ -19,6 +21,7 @@ from .config import BASE_CONFIG
 from .errors import DataError
 from .metrics import fisher_z_mean
 from .results import iter_record_paths, read_record
+from .table_stats import average_stats, caption_line, cell_stats
 from .tables import NOTE_MARK, REPRODUCED_MARK, Column, Row, Table, load_reported
 
 ColKey = tuple[str, str | None, str]  # dataset family, subset (lower case) or None, metric
@@ -28,6 +31,8 @@ DISPLAY = {"gdlt": "GDLT", "cofinal": "CoFInAl", "hgcn": "HGCN", "mslstm": "MS-L
            "mcore": "MCoRe", "ridge": "Ridge", "oracle": "Oracle ceiling"}
 BACKBONES = {"vst": "VST", "i3d": "I3D", "c3d": "C3D", "synthetic": "synthetic twin"}
 PROTOCOL_TEXT = {"final": "final (last) epoch",
+                 "val": "epoch chosen on a validation split carved from the training split "
+                        "(honest selection)",
                  "best": "best epoch, chosen on the test split as the papers do"}
 
 
@@ -98,13 +103,15 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
                 labels_of: Callable[[dict[str, Any]], list[str] | None],
                 group_of: Callable[[dict[str, Any]], str] = lambda r: "",
                 averages: dict[int, list[int]] | None = None) -> tuple[list[Row], int]:
-    """One row per (labels, real|synthetic): seed means; ``averages`` = Fisher-z columns."""
-    cells: dict[tuple[Any, ...], dict[int, list[float]]] = {}
+    """One row per (labels, real|synthetic): seed means with their statistics
+    (:mod:`aqabench.table_stats`); ``averages`` = Fisher-z columns. Records without the
+    protocol (``val`` is only in runs with ``--select val``) are left out."""
+    cells: dict[tuple[Any, ...], dict[int, list[dict[str, Any]]]] = {}
     groups: dict[tuple[Any, ...], str] = {}
     seeds: dict[tuple[Any, ...], set[Any]] = {}
     for record in records:
         labels = labels_of(record)
-        if labels is None:
+        if labels is None or protocol not in record:
             continue
         fam, synthetic = family(record["identity"]["dataset"])
         subset = (record["identity"].get("subset") or "").lower() or None
@@ -112,20 +119,30 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
         for j, (k_family, k_subset, metric) in enumerate(keys):
             value = record[protocol].get(metric)
             if k_family == fam and k_subset == subset and value is not None:
-                cells.setdefault(row_key, {}).setdefault(j, []).append(float(value))
+                cells.setdefault(row_key, {}).setdefault(j, []).append(record)
                 groups[row_key] = group_of(record)
                 seeds.setdefault(row_key, set()).add(record["identity"].get("seed"))
     rows = []
     for row_key, by_column in cells.items():
-        values: list[float | None] = [
-            sum(by_column[j]) / len(by_column[j]) if j in by_column else None
-            for j in range(len(keys))]
+        values: list[float | None] = [None] * len(keys)
+        row_stats = {}
+        for j, column_records in by_column.items():
+            metric = keys[j][2]
+            values[j] = sum(float(r[protocol][metric]) for r in column_records) / len(
+                column_records)
+            cell = cell_stats(column_records, protocol, metric)
+            if cell is not None:
+                row_stats[j] = cell
         for j, parts in (averages or {}).items():
             part_values = [values[p] for p in parts]
             if all(v is not None for v in part_values):
                 values[j] = fisher_z_mean(part_values)  # type: ignore[arg-type]
+                cell = average_stats([by_column[p] for p in parts], protocol)
+                if cell is not None:
+                    row_stats[j] = cell
         rows.append(Row([str(x) for x in row_key[:-1]], values, reproduced=True,
-                        scope="synthetic" if row_key[-1] else "real", group=groups[row_key]))
+                        scope="synthetic" if row_key[-1] else "real", group=groups[row_key],
+                        stats=row_stats))
     return rows, max((len(s) for s in seeds.values()), default=0)
 
 
@@ -147,6 +164,9 @@ def provenance_caption(paper_table: str, protocol: str, reproduced: list[Row], n
     else:
         lines.append(f"Protocol for reproduced rows: {PROTOCOL_TEXT[protocol]} (no records "
                      f"given).")
+    statistics = caption_line(reproduced)
+    if statistics:
+        lines.append(statistics)
     if any(row.noted for row in rows):
         lines.append(f"{NOTE_MARK} see the note in leaderboards/reported/{reported_file}.json.")
     lines.append("'-': not reported / not run.")

@@ -4,7 +4,11 @@ A :class:`Table` holds rows of numbers (``None`` prints as '-'); each column say
 decimals it prints and whether higher or lower is better. Per column, the best value is bold and
 the second underlined, compared at the printed precision (ties share the mark), and only among
 rows of the same ``scope`` (numbers on a synthetic twin are never ranked against real data);
-a scope with a single number in a column marks nothing.
+a scope with a single number in a column marks nothing. Reproduced cells may carry
+:class:`CellStats`: several seeds print ``mean ± std (n=k)``, one seed prints its 95% bootstrap
+CI ``value [low, high]``; where the two best cells of a column both carry statistics, the best
+is bold only when :func:`aqabench.stats.separated` says it is separated from the second;
+otherwise nothing is bold and every cell not separated from the best is marked ≈.
 LaTeX is written here, not by tabulate, whose ``latex_booktabs`` escapes ``\\textbf``.
 Layouts (which rows and columns each paper table has) live in :mod:`aqabench.table_layouts`.
 """
@@ -17,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .stats import separated
 
 #: Where the papers' numbers live (``leaderboards/reported/*.json`` in the source tree).
 REPORTED_DIR = Path(__file__).resolve().parent.parent / "leaderboards" / "reported"
 REPRODUCED_MARK = "†"
 NOTE_MARK = "‡"
+TIE_MARK = "≈"
+TIE = 3  # rank of a cell not separated from the best (see Table.ranks)
 FORMATS = ("markdown", "latex")
 
 
@@ -33,6 +40,20 @@ class Column:
     group: str = ""  # spanning header, e.g. "RG"
 
 
+@dataclass(frozen=True)
+class CellStats:
+    """Seed statistics of a reproduced cell: the per-seed values, their std (None for one
+    seed) and an interval: the bootstrap CI of one seed or the t-interval of the seed mean."""
+
+    samples: tuple[float, ...]
+    std: float | None = None
+    interval: tuple[float, float] | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+
 @dataclass
 class Row:
     labels: list[str]  # the leading text cells (e.g. method, backbone)
@@ -41,6 +62,7 @@ class Row:
     scope: str = "real"  # rows are ranked only against rows of the same scope
     noted: set[int] = field(default_factory=set)  # value columns whose number carries a note
     group: str = ""  # rows of one group are printed together, separated by a rule
+    stats: dict[int, CellStats] = field(default_factory=dict)  # value column -> statistics
 
 
 @dataclass
@@ -54,10 +76,27 @@ class Table:
 
     def text(self, row: Row, j: int) -> str:
         value = row.values[j]
-        return "-" if value is None else f"{value:.{self.columns[j].decimals}f}"
+        if value is None:
+            return "-"
+        d = self.columns[j].decimals
+        text = f"{value:.{d}f}"
+        cell = row.stats.get(j)
+        if cell is not None and cell.std is not None:
+            text += f" ± {cell.std:.{d}f} (n={cell.n})"
+        elif cell is not None and cell.interval is not None:
+            text += f" [{cell.interval[0]:.{d}f}, {cell.interval[1]:.{d}f}]"
+        return text
+
+    def _separated(self, i: int, k: int, j: int) -> bool | None:
+        a, b = self.rows[i].stats.get(j), self.rows[k].stats.get(j)
+        if a is None or b is None:
+            return None
+        return separated(a.samples, a.interval, b.samples, b.interval)
 
     def ranks(self) -> dict[tuple[int, int], int]:
-        """``(row, column) -> 1 | 2`` for the best and second-best printed values."""
+        """``(row, column) -> 1 | 2`` for the best and second-best printed values, or
+        ``TIE`` for every cell not separated from the best when the best is not separated
+        from the second (only between cells with statistics; see the module docstring)."""
         out: dict[tuple[int, int], int] = {}
         for j, column in enumerate(self.columns):
             if column.better is None:
@@ -69,10 +108,24 @@ class Table:
                 if len(cells) < 2:  # a lone number is not "best"
                     continue
                 distinct = sorted({v for _, v in cells}, reverse=column.better == "max")
-                for i, v in cells:
-                    if v in distinct[:2]:
-                        out[(i, j)] = distinct.index(v) + 1
+                if len(distinct) < 2 or not self._mark_ties(cells, distinct, j, out):
+                    for i, v in cells:
+                        if v in distinct[:2]:
+                            out[(i, j)] = distinct.index(v) + 1
         return out
+
+    def _mark_ties(self, cells: list[tuple[int, float]], distinct: list[float], j: int,
+                   out: dict[tuple[int, int], int]) -> bool:
+        """Mark ``TIE`` when the best is not separated from the second; False (nothing done)
+        when it is separated or when the test does not apply."""
+        best = [i for i, v in cells if v == distinct[0]]
+        second = next(i for i, v in cells if v == distinct[1])
+        if self._separated(best[0], second, j) is not False:
+            return False
+        for i, v in cells:
+            if v == distinct[0] or self._separated(best[0], i, j) is False:
+                out[(i, j)] = TIE
+        return True
 
 
 # ------------------------------------------------------------------------------ reported data
@@ -127,7 +180,7 @@ def render_markdown(table: Table) -> str:
             text = table.text(row, j) + (NOTE_MARK if j in row.noted else "")
             rank = ranks.get((i, j))
             cells.append(f"**{text}**" if rank == 1 else f"<ins>{text}</ins>" if rank == 2
-                         else text)
+                         else f"{text} {TIE_MARK}" if rank == TIE else text)
         lines.append("| " + " | ".join(_row_label(row, REPRODUCED_MARK) + cells) + " |")
     lines += ["", *(f"{line}  " for line in table.caption)]
     return "\n".join(lines).rstrip() + "\n"
@@ -136,7 +189,8 @@ def render_markdown(table: Table) -> str:
 _LATEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                   "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
                   "^": r"\textasciicircum{}", "†": r"$^\dagger$", "‡": r"$^\ddagger$",
-                  "ℓ": r"$\ell$", "×": r"$\times$", "≥": r"$\geq$"}
+                  "ℓ": r"$\ell$", "×": r"$\times$", "≥": r"$\geq$", "±": r"$\pm$",
+                  "≈": r"$\approx$"}
 
 
 def latex_escape(text: str) -> str:
@@ -170,10 +224,10 @@ def render_latex(table: Table) -> str:
         previous = row.group
         cells = [latex_escape(x) for x in _row_label(row, REPRODUCED_MARK)]
         for j in range(len(table.columns)):
-            text = table.text(row, j)
+            text = latex_escape(table.text(row, j))
             rank = ranks.get((i, j))
             text = rf"\textbf{{{text}}}" if rank == 1 else rf"\underline{{{text}}}" \
-                if rank == 2 else text
+                if rank == 2 else rf"{text} $\approx$" if rank == TIE else text
             cells.append(text + (r"$^\ddagger$" if j in row.noted else ""))
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]

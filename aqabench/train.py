@@ -2,7 +2,9 @@
 
 Seed, device, optimiser and schedule come from the config; the test split is evaluated after
 every epoch and the whole curve is kept; the record carries the FINAL-epoch metrics and the
-BEST-epoch metrics (chosen on the test set, as the papers do), clearly labelled.
+BEST-epoch metrics (chosen on the test set, as the papers do), clearly labelled. Given a
+validation split (``--select val``), it is evaluated every epoch too and the epoch with the best
+*validation* SRCC is kept as ``TrainState.val``: the selection never reads a test label.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ class TrainState:
     curve: list[dict[str, Any]] = field(default_factory=list)
     final: Evaluation | None = None
     best: tuple[int, Evaluation] | None = None
+    #: (epoch, test evaluation, validation metrics) of the epoch chosen on validation SRCC.
+    val: tuple[int, Evaluation, dict[str, float]] | None = None
 
 
 def build_picker(bundle: DataBundle, config: Mapping[str, Any], needs: frozenset[str]
@@ -178,8 +182,9 @@ def train_one_epoch(state: TrainState, data: FeatureSet, optimizer: torch.optim.
 
 def fit(model: AQAModel, bundle: DataBundle, info: DataInfo, config: dict[str, Any],
         device: torch.device, needs: frozenset[str] = frozenset(),
-        on_epoch: EpochCallback | None = None) -> TrainState:
-    """Train ``model`` for ``config['epochs']`` epochs, evaluating the test split after each."""
+        on_epoch: EpochCallback | None = None, val: FeatureSet | None = None) -> TrainState:
+    """Train ``model`` for ``config['epochs']`` epochs, evaluating the test split (and ``val``,
+    when given) after each."""
     model.to(device)
     state = TrainState(model=model, config=config, info=info, device=device)
     optimizer = make_optimizer(model, config)
@@ -194,7 +199,13 @@ def fit(model: AQAModel, bundle: DataBundle, info: DataInfo, config: dict[str, A
         row: dict[str, Any] = {"epoch": epoch + 1, "lr": base_lrs[0] * factor}
         row.update(train_one_epoch(state, bundle.train, optimizer, generator, picker, epoch + 1))
         row["train_seconds"] = time.perf_counter() - started
+        held_out = evaluate(model, val, config, device, picker).metrics if val is not None \
+            else None
         evaluation = evaluate(model, bundle.test, config, device, picker)
+        if held_out is not None:
+            row.update({f"val_{k}": v for k, v in held_out.items()})
+            if state.val is None or held_out["srcc"] > state.val[2]["srcc"]:
+                state.val = (epoch + 1, evaluation, held_out)
         row.update({f"test_{k}": v for k, v in evaluation.metrics.items()})
         state.curve.append(row)
         state.final = evaluation

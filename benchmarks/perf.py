@@ -46,7 +46,7 @@ from aqabench.train import TrainState, evaluate, make_optimizer, seed_everything
 CASES = [("gdlt", "rg-synth", "Ball"), ("gdlt", "fisv-synth", "TES"),
          ("cofinal", "rg-synth", "Ball"), ("cofinal", "fisv-synth", "TES")]
 TARGETS = {"epoch_ratio": 1.1, "latency_ratio": 2.0, "rss_rg_gib": 0.7, "rss_fisv_gib": 1.5,
-           "suite_min": 15.0}
+           "suite_min": 30.0}  # the ci suite at 3 seeds where cheap (aqabench/suites/ci.json)
 
 
 def spread(values: list[float]) -> dict[str, float]:

@@ -29,7 +29,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--layout", required=True, choices=LAYOUTS)
     p.add_argument("--format", default="markdown", choices=FORMATS)
     p.add_argument("--protocol", default="final", choices=PROTOCOLS,
-                   help="which epoch of reproduced runs: final (honest) or best (on test)")
+                   help="which epoch of reproduced runs: final (honest), val (chosen on a "
+                   "validation split; runs with --select val) or best (chosen on test)")
     p.add_argument("--reported", type=Path, default=REPORTED_DIR,
                    help="folder of the papers' numbers (leaderboards/reported)")
     p.add_argument("--out", type=Path, help="write the table to this file instead of stdout")

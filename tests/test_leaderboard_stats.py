@@ -1,0 +1,92 @@
+"""Tables and the leaderboard with seeds: mean ± std (n), one seed's CI, bold only when the
+best is separated from the second, ≈ otherwise."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from aqabench.leaderboard import render_all, write_all
+from aqabench.results import write_record
+from aqabench.table_layouts import build_table
+from aqabench.tables import CellStats, Column, Row, Table, render
+
+from .fake_records import RG, fake_record, good, labels, random
+
+REPORTED = Path(__file__).resolve().parent.parent / "leaderboards" / "reported"
+
+
+def board(tmp_path: Path, gdlt_noise: float) -> Path:
+    root = tmp_path / "board"
+    shutil.copytree(REPORTED, root / "reported")
+    for k, subset in enumerate(RG):
+        truth = labels(seed=k)
+        for seed in range(3):
+            write_record(fake_record("cofinal", "rg-synth", subset, good(truth, seed), truth,
+                                     seed), root / "results")
+            write_record(fake_record("gdlt", "rg-synth", subset,
+                                     good(truth, seed + 10, gdlt_noise), truth, seed),
+                         root / "results")
+        write_record(fake_record("ridge", "rg-synth", subset, random(truth, k), truth),
+                     root / "results")
+    write_all(render_all(root))
+    return root
+
+
+def row(text: str, start: str) -> list[str]:
+    line = next(line for line in text.splitlines() if line.startswith(start))
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def test_readme_shows_mean_std_n_seeds_and_one_seed_cis(tmp_path: Path) -> None:
+    root = board(tmp_path, gdlt_noise=1.0)
+    readme = (root / "README.md").read_text()
+    assert "seeds 0, 1, 2 (3 seeds for 8 cells, 1 seed for 4 cells)" in readme
+    assert "mean ± std (n=seeds)" in readme and "Welch's t-test" in readme
+    cofinal = row(readme, "| CoFInAl † | synthetic twin")
+    assert all(" ± " in c and c.endswith("(n=3)**") for c in cofinal[2:7])  # bold: separated
+    gdlt = row(readme, "| GDLT † | synthetic twin")
+    assert gdlt[2].startswith("<ins>") and "(n=3)" in gdlt[2]
+    ridge = row(readme, "| Ridge † | synthetic twin")
+    low, high = ridge[2].split("[")[1].rstrip("]").split(", ")
+    assert float(low) < float(ridge[2].split()[0]) < float(high)  # the CI of one seed
+    assert "[" in ridge[6]  # the Fisher-z average of one seed has its pooled CI too
+    tex = (root / "tables" / "cofinal-tab1-final.tex").read_text()
+    assert r"$\pm$" in tex and "(n=3)" in tex
+
+
+def test_unseparated_best_is_not_bold_and_ties_are_marked(tmp_path: Path) -> None:
+    root = board(tmp_path, gdlt_noise=0.2)
+    text = (root / "tables" / "cofinal-tab1-final.md").read_text()
+    cofinal = row(text, "| CoFInAl † | synthetic twin")
+    gdlt = row(text, "| GDLT † | synthetic twin")
+    ridge = row(text, "| Ridge † | synthetic twin")
+    ties = [j for j in range(2, 7) if cofinal[j].endswith("≈") or gdlt[j].endswith("≈")]
+    assert ties  # same noise: some columns are statistical ties
+    for j in ties:
+        assert "**" not in cofinal[j] + gdlt[j] and "≈" in cofinal[j] + gdlt[j]
+        assert not ridge[j].endswith("≈")  # random predictions are separated from the best
+    assert "≈ marks every cell not separated from the best" in text
+
+
+def test_table_ranks_fall_back_without_statistics() -> None:
+    columns = [Column("SRCC")]
+    plain = Table("t", "t", ["m"], columns, [Row(["a"], [0.9]), Row(["b"], [0.8])])
+    assert plain.ranks() == {(0, 0): 1, (1, 0): 2}
+    close = [Row(["a"], [0.9], stats={0: CellStats((0.9,), None, (0.7, 0.95))}),
+             Row(["b"], [0.8], stats={0: CellStats((0.8,), None, (0.6, 0.9))}),
+             Row(["c"], [0.1], stats={0: CellStats((0.1,), None, (0.0, 0.2))})]
+    tied = Table("t", "t", ["m"], columns, close)
+    assert tied.ranks() == {(0, 0): 3, (1, 0): 3}
+    assert "0.900 [0.700, 0.950] ≈" in render(tied, "markdown")
+    assert r"0.900 [0.700, 0.950] $\approx$" in render(tied, "latex")
+
+
+def test_val_protocol_tables_skip_records_without_it() -> None:
+    truth = labels()
+    plain = fake_record("gdlt", "rg-synth", "Ball", good(truth, 0), truth)
+    selected = fake_record("cofinal", "rg-synth", "Ball", good(truth, 1), truth)
+    selected["val"] = {**selected["final"], "chosen_on": "val", "val_srcc": 0.5}
+    table = build_table("cofinal-tab1", [plain, selected], [], "val")
+    assert [r.labels[0] for r in table.rows if r.reproduced] == ["CoFInAl"]
+    assert "validation split carved from the training split" in render(table, "markdown")

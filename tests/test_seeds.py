@@ -1,0 +1,114 @@
+"""--seeds: one record per seed, bit-identical reruns, suite seeds, frames with seed/CI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aqabench.bench import Suite
+from aqabench.errors import DataError
+from aqabench.plugins import get_registry
+from aqabench.results import load_frame, read_record
+
+TINY = ("--method", "ridge", "--dataset", "toy-synth", "--size", "tiny", "--epochs", "2",
+        "--set", "lr=0.03")
+SCORES = ("final", "best", "curve", "predictions")
+
+
+def comparable(record: dict) -> str:
+    parts = {k: record[k] for k in SCORES}
+    for row in parts["curve"]:
+        row.pop("train_seconds")
+    return json.dumps(parts, sort_keys=True)
+
+
+def test_seeds_give_distinct_records_and_identical_reruns(run_cli, tmp_path: Path) -> None:
+    code, out, err = run_cli("run", *TINY, "--seeds", "0-2", "--out", tmp_path / "many")
+    assert code == 0, err
+    paths = [tmp_path / "many" / f"ridge__toy-synth__seed{s}__tiny.json" for s in range(3)]
+    records = [read_record(p) for p in paths]
+    assert [r["identity"]["seed"] for r in records] == [0, 1, 2]
+    assert [r["provenance"]["config"]["seed"] for r in records] == [0, 1, 2]
+    assert len({r["final"]["srcc"] for r in records}) == 3  # seeds differ
+    assert "seeds 0, 1, 2" in out and "mean ± std" in out and "±" in out
+    code, _, err = run_cli("run", *TINY, "--set", "seed=1", "--out", tmp_path / "one")
+    assert code == 0, err
+    again = read_record(tmp_path / "one" / "ridge__toy-synth__seed1__tiny.json")
+    assert comparable(again) == comparable(records[1])  # bit-identical metrics for a seed
+    assert again["final"]["srcc_ci"] == records[1]["final"]["srcc_ci"]
+    frame = load_frame(tmp_path / "many")
+    assert {"seed", "protocol", "srcc_ci_low", "srcc_ci_high", "rl2_ci_low",
+            "rl2_ci_high", "chosen_on"} <= set(frame.columns)
+    final = frame[frame.protocol == "final"]
+    stats = final.groupby("method").srcc.agg(["mean", "std", "count"])
+    assert stats.loc["ridge", "count"] == 3
+    assert (final.srcc_ci_low < final.srcc).all() and (final.srcc < final.srcc_ci_high).all()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--seeds", "0-x"), "bad --seeds '0-x'"),
+    (("--seeds", "3-1"), "is empty or negative"),
+    (("--seeds", "0,1", "--set", "seed=4"), "either --seeds or --set seed=N"),
+    (("--seeds", "0,1", "--save-checkpoint", "m.pt"), "takes one seed"),
+    (("--set", "select=test"), "select must be one of"),
+    (("--set", "val_fraction=1.5"), "val_fraction must be"),
+])
+def test_bad_seeds_and_selection_are_one_line_usage_errors(run_cli, tmp_path: Path, args,
+                                                           message) -> None:
+    code, _, err = run_cli("run", *TINY, *args, "--out", tmp_path)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("*.json"))
+
+
+def write_suite(tmp_path: Path, **extra) -> Path:
+    path = tmp_path / "seeded.json"
+    path.write_text(json.dumps({
+        "name": "seeded", "size": "tiny", "defaults": {"epochs": 1}, **extra,
+        "cells": [{"method": "ridge", "dataset": "toy-synth"},
+                  {"method": "ridge", "dataset": "toy-synth", "set": {"lr": 0.05},
+                   "seeds": [4]}]}))
+    return path
+
+
+def test_suite_seeds_and_per_cell_override(tmp_path: Path) -> None:
+    suite = Suite.load(str(write_suite(tmp_path, seeds="0-2")))
+    cells = suite.expand(get_registry())
+    assert [c.label for c in cells] == [f"ridge toy-synth seed{s}" for s in (0, 1, 2, 4)]
+    assert [c.overrides.get("seed") for c in cells] == [0, 1, 2, 4]
+    assert len(suite.expand(get_registry(), ["seed1"])) == 1
+    assert len(suite.expand(get_registry(), ["ridge toy-synth"])) == 4  # without the seed
+    plain = Suite.load(str(write_suite(tmp_path)))
+    assert [c.label for c in plain.expand(get_registry())] == ["ridge toy-synth",
+                                                                "ridge toy-synth seed4"]
+    with pytest.raises(DataError, match="not a valid suite file.*bad suite seeds"):
+        Suite.load(str(write_suite(tmp_path, seeds="zero")))
+
+
+def test_ci_suite_seeds_fit_the_budget() -> None:
+    """The ci suite's seeds, priced with the committed 1-seed records' wall times."""
+    root = Path(__file__).resolve().parent.parent / "leaderboards" / "results"
+    walls = {}
+    for path in root.glob("*.json"):
+        record = json.loads(path.read_text())
+        ident = record["identity"]
+        walls[(ident["method"], ident["dataset"], ident["subset"], ident.get("setting"))] = \
+            record["provenance"]["wall_seconds"]
+    suite = Suite.load("ci")
+    from aqabench.bench import planned
+
+    total, seeds = 0.0, set()
+    for cell in suite.expand(get_registry()):
+        name, _ = planned(suite, cell, get_registry())
+        ident = read_setting(name)
+        total += walls[(cell.method, cell.dataset, cell.subset, ident)]
+        seeds.add(cell.seed)
+    assert seeds == {0, 1, 2}
+    assert total <= 31 * 60
+
+
+def read_setting(name: str) -> str | None:
+    """The ablation setting in a record file name (``use_lr-false`` -> ``use_lr=false``)."""
+    last = name.removesuffix(".json").split("__")[-1]
+    return last.replace("-", "=") if last.startswith("use_") else None
