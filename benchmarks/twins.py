@@ -7,6 +7,11 @@ and absolute: a model that learns from shuffled labels must land near 0).
 
     python benchmarks/twins.py                       # every twin subset
     python benchmarks/twins.py --only rg-synth:Ball  # one
+    python benchmarks/twins.py --stats               # clip statistics: real I3D vs each twin
+
+``--stats`` prints :func:`aqabench.feature_stats.feature_stats` of real I3D features of real
+videos (``benchmarks/data``) beside each routine twin's, on matched samples (the twin's videos
+cut to the real videos' clip counts, mean of 4 groups of 8), and the ratio twin / real.
 """
 
 from __future__ import annotations
@@ -61,16 +66,40 @@ def shuffled_srcc(name: str, subset: str | None, seed: int) -> float:
     return float(state.final.metrics["srcc"])
 
 
+def print_stats(chosen: list[tuple[str, str | None]]) -> None:
+    from fit_twin_backbone import real_videos
+
+    from aqabench.feature_stats import KEYS, feature_stats
+    from aqabench_datasets.twin_stats import matched_stats
+
+    real_clips = real_videos()
+    real = feature_stats(real_clips)
+    lengths = [len(v) for v in real_clips]
+    rows = {}
+    for name, subset in chosen:
+        if name != "finediving-synth":  # per-frame 368-d features: another backbone
+            twin = twins.make_twin(name, subset, "full")
+            rows[f"{name}:{subset}"] = matched_stats(twin, lengths, 4)
+    print(f"{'statistic':<16}{'real I3D':>10}" + "".join(f"{k:>18}" for k in rows))
+    for key in KEYS:
+        cells = "".join(f"{v[key]:>10.3f} ({v[key] / real[key]:4.2f}x)" for v in rows.values())
+        print(f"{key:<16}{real[key]:>10.3f}{cells}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", help="NAME[:SUBSET], repeatable")
     parser.add_argument("--shuffles", type=int, default=3)
+    parser.add_argument("--stats", action="store_true", help="real I3D vs twin clip statistics")
     args = parser.parse_args()
     chosen = SUBSETS
     if args.only:
         wanted = {tuple(o.split(":")) if ":" in o else (o, None) for o in args.only}
         chosen = [c for c in SUBSETS if c in wanted]
+    if args.stats:
+        print_stats(chosen)
+        return
     print(f"{'twin':<26}{'gen s':>7}{'ceiling':>9}{'ridge':>8}{'shuf':>8}{'|shuf|':>8}")
     for name, subset in chosen:
         gen = generation_seconds(name, subset)

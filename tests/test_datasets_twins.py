@@ -71,7 +71,7 @@ def test_generation_is_deterministic_and_random_access() -> None:
 def test_cache_is_used_and_a_corrupt_cache_is_regenerated(tmp_path: Path) -> None:
     fresh = load("fisv-synth", "TES", tmp_path)
     folder = tmp_path / "twins" / twin_cache.cache_key(twins.make_twin("fisv-synth", "TES", "tiny"))
-    assert folder.name.startswith("fisv-synth-TES-tiny-v4-")
+    assert folder.name.startswith(f"fisv-synth-TES-tiny-v{twin_cache.GENERATOR_VERSION}-")
     assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "test.npy", "train.npy"]
     assert not [p for p in tmp_path.joinpath("twins").iterdir() if p.name.startswith(".")]
     cached = load("fisv-synth", "TES", tmp_path)
@@ -151,5 +151,7 @@ def test_full_rg_twin_ridge_between_zero_and_ceiling() -> None:
 def test_cache_key_changes_with_any_story_knob() -> None:
     twin = twins.make_twin("rg-synth", "Ball", "tiny")
     key = twin_cache.cache_key(twin)
-    twin.story = replace(twin.story, floor=twin.story.floor + 0.1)
+    twin.story = replace(twin.story, gain=twin.story.gain + 0.1)
     assert twin_cache.cache_key(twin) != key
+    twin.story = replace(twin.story, backbone=replace(twin.story.backbone, phi=0.5))
+    assert len({key, twin_cache.cache_key(twin)}) == 2

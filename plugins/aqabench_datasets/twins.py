@@ -32,6 +32,9 @@ def _load(name: str, request: DataRequest) -> DataBundle:
     twin = make_twin(name, request.subset, request.size)
     story = twin.story
     meta = {"story": {k: v for k, v in vars(story).items() if isinstance(v, (int, float))}}
+    backbone = getattr(story, "backbone", None)
+    if backbone is not None:
+        meta["backbone"] = dict(vars(backbone))
     if name == "finediving-synth":
         meta["dive_numbers"] = list(twin.dn_names)
     return twin_cache.load_twin(twin, request.cache_dir, meta)
