@@ -14,7 +14,8 @@ without tensorboardX and a dataset on disk). Our side: the plugin's ``forward`` 
 the harness's ``make_optimizer`` / ``lr_factor`` (aqabench/train.py) for our resolved config.
 
 Dropout is set to 0 on both sides: the two draw dropout masks in different orders, so with
-dropout the curves would only agree statistically.
+dropout the curves would only agree statistically. MS-LSTM (:func:`run_mslstm`) has no
+dataset class to reuse; its official step is written out from ``train.py``.
 """
 
 from __future__ import annotations
@@ -182,3 +183,63 @@ def render(rows: list[dict[str, float]]) -> str:
         lines.append("| " + " | ".join(f"{r[k]:.6g}" if k != "epoch" else str(int(r[k]))
                                        for k in keys) + " |")
     return "\n".join(lines)
+
+
+def run_mslstm(path: Path, epochs: int = 3, batch: int = 8, lr: float = 5e-4,
+               optimizer: str = "adam") -> list[dict[str, float]]:
+    """MS-LSTM (``variant=code``): the official training step as ``train.py`` writes it inline
+    (``logits, penal = scoring(features)``; ``loss = scoring.loss(logits, scores) + penal``;
+    ``Adam(lr=5e-4)``) vs our forward / loss and the harness's optimiser, same batches (random
+    68-clip windows of the twin, drawn once), same random Skip-LSTM initial states per step."""
+    from aqabench.train import make_optimizer
+    from aqabench_mslstm import defaults
+
+    from . import mslstm as m
+    from .core import to_ours
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_twin(Path(tmp))
+        rows_txt = (root / "train.txt").read_text().splitlines()[1:]
+        videos = [(np.load(root / "feats" / f"{r.split()[0]}.npy"), float(r.split()[3]))
+                  for r in rows_txt]
+    official, ours = m.official_model(path), m.ours_model()
+    ours.load_state_dict(to_ours(m.renumber(official.state_dict()), m.RULES,
+                                 ours.state_dict())[0], strict=True)
+    config = defaults("fisv-synth", "TES")
+    config.update(lr=lr, batch_size=batch, epochs=epochs, optimizer=optimizer, momentum=0.0)
+    opt_off = torch.optim.Adam(params=official.parameters(), lr=lr) if optimizer == "adam" \
+        else torch.optim.SGD(official.parameters(), lr=lr)
+    opt_ours = make_optimizer(ours, config)
+    out = []
+    for epoch in range(epochs):
+        order = rng.permutation(len(videos))
+        official.train()
+        ours.train()
+        sums = [0.0, 0.0]
+        for start in range(0, len(order), batch):
+            picked = order[start:start + batch]
+            crops = []
+            for i in picked:
+                x = videos[i][0]
+                s = int(rng.integers(0, len(x) - 68 + 1))
+                crops.append(x[s:s + 68])
+            x = torch.from_numpy(np.stack(crops)).float()
+            score = torch.tensor([videos[i][1] for i in picked], dtype=torch.float32)
+            (logits, penal), u = m.run_both(official, ours, x, score)
+            loss_off = official.loss(logits, score[:, None]) + penal
+            opt_off.zero_grad()
+            loss_off.backward()
+            opt_off.step()
+            loss_ours = ours.loss(u, m.batch_of(x, score))["loss"]
+            opt_ours.zero_grad()
+            loss_ours.backward()
+            opt_ours.step()
+            sums[0] += float(loss_off.detach()) * len(picked)
+            sums[1] += float(loss_ours.detach()) * len(picked)
+        mapped, _ = to_ours(m.renumber(official.state_dict()), m.RULES, ours.state_dict())
+        mine = ours.state_dict()
+        diff = max(float((v.double() - mine[k].double()).abs().max())
+                   for k, v in mapped.items() if v.is_floating_point())
+        out.append({"epoch": epoch + 1, "official loss": sums[0] / len(videos),
+                    "ours loss": sums[1] / len(videos), "max param diff": diff})
+    return out
