@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import inspect
 import json
 import os
 import platform
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -111,8 +113,26 @@ def load_bundle(spec: DatasetSpec, request: DataRequest) -> DataBundle:
     return bundle
 
 
-def method_defaults(spec: MethodSpec, dataset: str, subset: str | None) -> dict[str, Any]:
-    return dict(resolve_factory(spec.defaults)(dataset, subset)) if spec.defaults else {}
+def method_defaults(spec: MethodSpec, dataset: str, subset: str | None,
+                    variant: str | None = None) -> dict[str, Any]:
+    """The method's defaults for ``dataset``/``subset``. A defaults factory with a ``variant``
+    keyword is given the variant a run asks for (``--set variant=code``), so a variant can
+    carry its own protocol (CoFInAl's code variant: the official scripts' settings)."""
+    if not spec.defaults:
+        return {}
+    factory = resolve_factory(spec.defaults)
+    if variant is not None and "variant" in inspect.signature(factory).parameters:
+        return dict(factory(dataset, subset, variant=variant))
+    return dict(factory(dataset, subset))
+
+
+def requested_variant(*layers: Mapping[str, Any] | None) -> str | None:
+    """The ``variant`` the last of ``layers`` (suite, then ``--set``) that names one asks for."""
+    variant = None
+    for layer in layers:
+        if layer and layer.get("variant") is not None:
+            variant = str(layer["variant"])
+    return variant
 
 
 def setting_tag(method: MethodSpec, dataset: str, subset: str | None,
@@ -120,9 +140,11 @@ def setting_tag(method: MethodSpec, dataset: str, subset: str | None,
     """The method-specific keys that differ from the method's defaults (ablations, variants),
     as ``"k=v,k2=v2"``; ``None`` for the default setting. Harness keys (epochs, lr...) are the
     protocol, not the setting, and do not appear."""
-    defaults = method_defaults(method, dataset, subset)
+    base = method_defaults(method, dataset, subset)
+    defaults = method_defaults(method, dataset, subset, config.get("variant"))
     changed = [f"{k}={json.dumps(v)}" for k, v in sorted(config.items())
-               if k not in BASE_CONFIG and k in defaults and defaults[k] != v]
+               if k not in BASE_CONFIG and k in defaults
+               and (defaults[k] != v or (k == "variant" and base.get(k) != v))]
     return ",".join(changed) or None
 
 
@@ -131,7 +153,8 @@ def resolve_config(method: MethodSpec, dataset: DatasetSpec, subset: str | None,
     overrides = dict(request.overrides)
     if request.epochs is not None:
         overrides["epochs"] = request.epochs
-    return merge_config(method_defaults(method, dataset.name, subset), request.suite,
+    variant = requested_variant(request.suite, overrides)
+    return merge_config(method_defaults(method, dataset.name, subset, variant), request.suite,
                         overrides=overrides)
 
 

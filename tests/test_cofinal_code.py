@@ -7,7 +7,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from aqabench.api import Batch, DataInfo
 from aqabench.config import merge_config
-from aqabench_cofinal.code_variant import CoFInAlCode, hard_triplet_loss
+from aqabench_cofinal.code_variant import CoFInAlCode, code_grade_index, hard_triplet_loss
 from aqabench_cofinal.defaults import defaults
 from aqabench_cofinal.model import build
 
@@ -48,7 +48,8 @@ def test_macs_at_t68_match_table2() -> None:
 def test_targets_decompose_like_the_official_code() -> None:
     model = build(code_config(), RG).train()
     batch = clips(2, 70)
-    batch.target = torch.tensor([16.7, 5.0]) / 3.5  # y = 0.668, 0.2
+    batch.score = torch.tensor([16.7, 5.0])  # y = 0.668, 0.2 (the loss reads the raw score)
+    batch.target = batch.score / 3.5
     out = model(batch)
     losses = model.loss(out, batch)
     expected_pos = torch.nn.functional.mse_loss(out["pos"], torch.tensor([0.66, 0.20]))
@@ -56,6 +57,14 @@ def test_targets_decompose_like_the_official_code() -> None:
     assert set(losses) == {"loss", "pos", "neg", "fine", "triplet"}
     losses["loss"].backward()
     assert all(p.grad is not None for p in model.parameters())
+
+
+def test_grade_index_truncates_in_float32_like_the_official_code() -> None:
+    # official get_proj_class: long(float32(score / 25) * 10^4) -> 1604 for 4.01; recovering the
+    # score from the normalised target (float32(4.01 / 3.5) * 3.5 = 4.00999...) and flooring
+    # gave 1603, this variant's old behaviour (docs/parity.md)
+    index = code_grade_index(torch.tensor([4.01, 16.7, 5.0, 0.0]))
+    assert index.tolist() == [1604, 6680, 2000, 0]
 
 
 def test_batch_mixing_quirk_is_off_by_default_and_reproducible() -> None:

@@ -25,7 +25,7 @@ from ..errors import RunError
 from ..plugins import get_registry
 from ..profile import example_batch, measure_latency, profile_clips, profile_macs
 from ..results import dumps, write_json_atomic
-from ..runner import default_cache_dir, method_defaults, resolve_subset
+from ..runner import default_cache_dir, method_defaults, requested_variant, resolve_subset
 from ..train import resolve_device
 
 DEFAULT_DIM, DEFAULT_RANGE, DEFAULT_DATASET = 1024, (0.0, 25.0), "rg"
@@ -104,8 +104,9 @@ def build(args: argparse.Namespace) -> Built:
     spec = registry.dataset(name) if (args.dataset or name in registry.catalog("dataset")) \
         else None
     subset = resolve_subset(spec, args.subset) if spec is not None else args.subset
-    config = merge_config(method_defaults(method, name, subset),
-                          overrides=parse_overrides(args.overrides))
+    overrides = parse_overrides(args.overrides)
+    config = merge_config(method_defaults(method, name, subset, requested_variant(overrides)),
+                          overrides=overrides)
     clips = args.clips or profile_clips(config)
     info, codes = data_info(name, spec, subset, clips)
     fill_score_normalisation(config, info)

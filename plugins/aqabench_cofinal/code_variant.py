@@ -8,7 +8,8 @@ normalised) matched to a fixed 100×100 simplex ETF. Score in /25 units:
 ``ŷ = (int + 1 − int_rev)/2 + argmax_k ⟨f, e_k⟩ / 10⁴`` (``code_using_neg = false``, the Ribbon
 "cofinal_2": ``ŷ = int + c/10⁴``). 3,715,692 parameters with the RG settings (3,714,664 without
 the neg head). Loss: ``MSE(int, g1) + MSE(int_rev, 1 − g1) + L1(f, e_{g2}) + α·L_tri`` with
-``G = ⌊y·10⁴⌋``, ``g1 = (G // 100)/100``, ``g2 = G mod 100`` and the cosine hard-triplet loss
+``G = long(y·10⁴)`` (in float32, as the code: :func:`code_grade_index`),
+``g1 = (G // 100)/100``, ``g2 = G mod 100`` and the cosine hard-triplet loss
 on the flattened ``q1`` (labels per ``code_align_mode``: 0/1 the query index — numerically the
 same —, 2 all distinct, a pure repulsion). Grade values per ``code_act_mode`` (spec §2 table).
 
@@ -75,6 +76,22 @@ def hard_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, margin: fl
     return torch.relu(positive - negative + margin).mean()
 
 
+def code_grade_index(score: torch.Tensor, score_range: float = 25.0) -> torch.Tensor:
+    """``G = long(y * 10^4)`` with ``y = score / 25`` exactly as the official code computes it:
+    the label file's decimal score divided in double precision, cast to float32 (the loader's
+    ``label.float()``), multiplied by 10^4 in float32 and truncated (``get_proj_class``).
+
+    The harness holds raw scores as float32; rounding them to 4 decimals in double recovers the
+    label file's value (RG and Fis-V scores have at most 3 decimals). This variant used to
+    recover the score from the normalised target (``target * score_scale``, e.g.
+    ``float32(4.01 / 3.5) * 3.5 = 4.00999...``) and floor it: its sub-grade targets disagreed
+    with the official ones for 987 of the 2,000 two-decimal scores 4.00-23.99 (off by one
+    class; measured, docs/parity.md). Now they agree on all 2,000.
+    """
+    decimal = torch.round(score.double() * 1e4) / 1e4
+    return ((decimal / score_range).float() * 1e4).long().clamp(min=0)
+
+
 class CoFInAlCode(AQAModel):
     def __init__(self, config: dict[str, Any], feature_dim: int) -> None:
         super().__init__()
@@ -128,8 +145,7 @@ class CoFInAlCode(AQAModel):
         return out
 
     def loss(self, outputs: dict[str, torch.Tensor], batch: Batch) -> dict[str, torch.Tensor]:
-        raw = batch.target.double() * self.scale + self.shift
-        index = torch.floor(raw / self.range * 1e4).long().clamp(min=0)
+        index = code_grade_index(batch.score, self.range)
         coarse = ((index // 100).double() / 100).to(outputs["pos"].dtype)
         subgrade = index % 100
         terms = {"pos": F.mse_loss(outputs["pos"], coarse),

@@ -36,7 +36,11 @@ from .triplet import grade_triplet_loss
 
 
 class ClipProjection(nn.Module):
-    """``in_proj``: Conv1d(C, 2d, 1) -> BN -> ReLU -> Conv1d(2d, d, 1) -> BN, per clip.
+    """``in_proj``: Conv1d(C, C/2, 1) -> BN -> ReLU -> Conv1d(C/2, d, 1) -> BN, per clip.
+
+    The middle width is half the INPUT width, as the official code (``in_dim // 2``), not
+    ``2d``: the two coincide only for C = 1024, d = 256 (benchmarks/parity.py found the
+    difference through CoFInAl's Fis-V width d = 448).
 
     BN statistics are over batch x time (as the official code's ``[B, C, T]`` layout); no
     activation after the last BN. The parameters are the official ``Conv1d``/``BatchNorm1d``
@@ -47,8 +51,8 @@ class ClipProjection(nn.Module):
     def __init__(self, in_dim: int, hidden: int) -> None:
         super().__init__()
         self.layers = nn.Sequential(
-            nn.Conv1d(in_dim, 2 * hidden, kernel_size=1), nn.BatchNorm1d(2 * hidden), nn.ReLU(),
-            nn.Conv1d(2 * hidden, hidden, kernel_size=1), nn.BatchNorm1d(hidden),
+            nn.Conv1d(in_dim, in_dim // 2, kernel_size=1), nn.BatchNorm1d(in_dim // 2), nn.ReLU(),
+            nn.Conv1d(in_dim // 2, hidden, kernel_size=1), nn.BatchNorm1d(hidden),
         )
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
