@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from . import stats
+from .results import load_records
 from .runner import method_defaults
 from .table_layouts import build_table as build_layout
 from .table_layouts import load_inputs
 from .tables import render
+from .validity import report
 
 UNCHECKED_COLUMNS = {"Inference Time (ms)"}
 ORACLE = "oracle"  # shown as "Oracle ceiling" (table_layouts.DISPLAY)
@@ -102,6 +104,16 @@ def render_all(root: Path) -> dict[Path, str]:
         files[root / "tables" / f"{spec.stem}.md"] = markdown
         files[root / "tables" / f"{spec.stem}.tex"] = render(table, "latex")
         sections.append(f"## {spec.title}\n\n{markdown}\n")
+    validity = root / "validity"
+    if validity.is_dir():
+        lines = report(load_records([validity]), "final")
+        if lines:
+            sections.append("## Twin validity (the `validity` suite, paper protocols)\n\n"
+                            "Do the twins rank the paper methods as real features do? "
+                            "Records in `leaderboards/validity/` (`aqabench bench --suite "
+                            "validity`, committed, not rerun by CI); the twins were calibrated "
+                            "on `ridge` alone (docs/datasets.md).\n\n" + "\n".join(lines)
+                            + "\n")
     files[root / "README.md"] = readme(records, sections)
     return files
 
