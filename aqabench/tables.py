@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .package_data import REPORTED_DIR
 from .stats import separated
 
-#: Where the papers' numbers live (``leaderboards/reported/*.json`` in the source tree).
-REPORTED_DIR = Path(__file__).resolve().parent.parent / "leaderboards" / "reported"
 REPRODUCED_MARK = "†"
 NOTE_MARK = "‡"
 TIE_MARK = "≈"
@@ -130,7 +129,7 @@ class Table:
 
 # ------------------------------------------------------------------------------ reported data
 def load_reported(name: str, directory: Path | None = None) -> list[dict[str, Any]]:
-    """Entries of ``leaderboards/reported/<name>.json``."""
+    """Entries of ``aqabench/reported/<name>.json`` (package data) or of ``directory``."""
     path = (directory or REPORTED_DIR) / f"{name}.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--check", action="store_true",
                    help="write nothing; fail if the committed files differ from the records")
     p.add_argument("--root", type=Path, default=DEFAULT_ROOT,
-                   help="leaderboards folder (results/, profiles/, reported/ inside)")
+                   help="leaderboards folder (results/, profiles/ inside)")
     p.set_defaults(func=main)
 
 
