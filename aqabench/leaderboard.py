@@ -4,9 +4,9 @@
 ``leaderboards/results/``, the profiles under ``leaderboards/profiles/`` and the papers' numbers
 shipped in the package (``aqabench/reported/``, :mod:`aqabench.package_data`); twins' oracle
 ceilings become rows of their own. ``check`` compares what the records produce with the
-committed files and names the first differing cell of each table. Numbers are compared as printed (3-4 decimals), which absorbs cross-machine
-float noise below the printed precision; measured latencies are machine noise and are not
-compared (every other cell is).
+committed files and names the first differing cell of each table. Numbers are compared as
+printed (3-4 decimals), which absorbs cross-machine float noise below the printed precision;
+measured latencies are machine noise and are not compared (every other cell is).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import stats
+from .figures import FIGURE_PREFIX
 from .results import load_records
 from .runner import method_defaults
 from .table_layouts import build_table as build_layout
@@ -85,13 +86,34 @@ def _defaults(method: str, dataset: str, subset: str | None) -> dict[str, Any] |
         return None
 
 
-def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
-    """Every generated file under ``root`` (the leaderboards folder) and its content;
-    ``reported``: the papers' numbers (default: the packaged ``aqabench/reported/``)."""
+def board_inputs(root: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The records under ``root/results`` (in table order) and the profiles."""
     records, profiles = load_inputs(
         p for p in (root / "results", root / "profiles") if p.exists())
     records = sorted(records, key=lambda r: (r["identity"]["method"], r["identity"]["dataset"],
                                              str(r["identity"].get("subset"))))
+    return records, profiles
+
+
+def figures_section(records: list[dict[str, Any]]) -> str:
+    """Links to the bar charts (one per dataset); the same text with or without matplotlib,
+    so ``--check`` does not depend on it (the figures themselves are never compared)."""
+    datasets = sorted({r["identity"]["dataset"] for r in records})
+    if not datasets:
+        return ""
+    links = "\n".join(f"![SRCC per method on {d}](figures/{FIGURE_PREFIX}{d}.png)"
+                       for d in datasets)
+    return ("## Figures\n\nSRCC per method and subset, final epoch; error bars: std over seeds, "
+            "or one seed's 95% bootstrap CI; dashed: the twin's oracle ceiling. Drawn into "
+            "`figures/` by `aqabench leaderboard build` when matplotlib is installed "
+            "(`pip install 'aqabench[plot]'`); `--check` does not compare them.\n\n"
+            + links + "\n")
+
+
+def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
+    """Every generated file under ``root`` (the leaderboards folder) and its content;
+    ``reported``: the papers' numbers (default: the packaged ``aqabench/reported/``)."""
+    records, profiles = board_inputs(root)
     everything = records + oracle_records(records)
     files: dict[Path, str] = {}
     sections = []
@@ -115,6 +137,9 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
                             "validity`, committed, not rerun by CI); the twins were calibrated "
                             "on `ridge` alone (docs/datasets.md).\n\n" + "\n".join(lines)
                             + "\n")
+    figures = figures_section(records)
+    if figures:
+        sections.append(figures)
     files[root / "README.md"] = readme(records, sections)
     return files
 
