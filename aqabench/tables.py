@@ -9,7 +9,11 @@ a scope with a single number in a column marks nothing. Reproduced cells may car
 CI ``value [low, high]``; where the two best cells of a column both carry statistics, the best
 is bold only when :func:`aqabench.stats.separated` says it is separated from the second;
 otherwise nothing is bold and every cell not separated from the best is marked ≈.
-LaTeX is written here, not by tabulate, whose ``latex_booktabs`` escapes ``\\textbf``.
+Both renderers are written here, not by tabulate (no longer a dependency of the package):
+tabulate pads every cell to its column's width (``| Ridge †  |``, ``|----------|``), even with a
+custom ``TableFormat`` of zero padding, so it cannot give the committed leaderboard's unpadded
+markdown (``| Ridge † |``, ``|:--|--:|``) byte for byte, and its ``latex_booktabs`` escapes
+``\\textbf``.
 Layouts (which rows and columns each paper table has) live in :mod:`aqabench.table_layouts`.
 """
 
