@@ -144,3 +144,14 @@ def test_checkpoint_config_is_checked_against_the_rules(run_cli, tmp_path: Path)
     torch.save(payload, ckpt)
     code, _, err = run_cli("score", tmp_path / "v.npy", "--method", "ridge", "--checkpoint", ckpt)
     assert code == 2 and "checkpoint config: lr must be" in err
+
+
+def test_every_shipped_suite_cell_passes_the_rules() -> None:
+    from aqabench.bench import Suite, planned
+    from aqabench.package_data import SUITES_DIR
+
+    registry = get_registry()
+    for path in sorted(SUITES_DIR.glob("*.json")):
+        suite = Suite.load(path.stem)
+        for cell in suite.expand(registry):
+            planned(suite, cell, registry)  # resolves (and checks) the cell's config
