@@ -103,6 +103,10 @@ class MethodSpec:
     needs: frozenset[str] = frozenset()
     #: Datasets the method can run on (``None`` = any with clip features).
     datasets: tuple[str, ...] | None = None
+    #: Valid values of the method's own config keys, checked with the harness's before a run
+    #: (and when a checkpoint is restored): ``{"dropout": Range(0, 1, high_open=True)}``, each
+    #: an :class:`aqabench.config.Range` or :class:`aqabench.config.Choice`. Optional.
+    config_ranges: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         unknown = set(self.needs) - KNOWN_NEEDS

@@ -29,6 +29,7 @@ from typing import Any
 
 from .config import config_hash, parse_seeds
 from .errors import DataError, UsageError
+from .package_data import SUITES_DIR
 from .plugins import Registry
 from .results import read_record, record_filename
 from .runner import (
@@ -39,8 +40,6 @@ from .runner import (
     run,
     setting_tag,
 )
-
-SUITES_DIR = Path(__file__).resolve().parent / "suites"
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,25 @@ import torch
 
 from . import __version__
 from .api import AQAModel, DataInfo, MethodSpec, resolve_factory
+from .config import Range, validate
 from .errors import DataError, UsageError
 from .results import record_filename
 
 FORMAT = "aqabench-checkpoint"
 VERSION = 1
 SUFFIX = ".pt"
+MAX_FEATURE_DIM = 65536
+#: What a checkpoint may declare about its data, checked before any network is built from it
+#: (a claimed 10**12-d feature would otherwise die in the allocator).
+SHAPES: dict[str, Range] = {
+    "feature_dim": Range(1, MAX_FEATURE_DIM, integer=True),
+    "max_length": Range(1, 10**6, integer=True),
+    "train_size": Range(0, integer=True),
+    "test_size": Range(0, integer=True),
+    "score_min": Range(),
+    "score_max": Range(),
+}
+CARDINALITY = Range(1, 10**6, integer=True)
 
 
 def plain(value: Any) -> Any:
@@ -116,6 +129,7 @@ def load_checkpoint(path: Path) -> Checkpoint:
         raw = dict(payload["info"])
         raw["extras"] = tuple(raw.get("extras", ()))
         info = DataInfo(**raw)
+        check_shapes(path, info)
         return Checkpoint(path=path, identity=dict(payload["identity"]),
                           config=dict(payload["config"]), info=info,
                           state_dict=dict(payload["state_dict"]))
@@ -123,11 +137,26 @@ def load_checkpoint(path: Path) -> Checkpoint:
         raise DataError(path, f"checkpoint is incomplete ({exc})") from exc
 
 
+def check_shapes(path: Path, info: DataInfo) -> None:
+    """The declared data shapes are sane (:data:`SHAPES`), or a DataError naming the file."""
+    declared = {key: getattr(info, key) for key in SHAPES}
+    declared.update({f"cardinality of {k}": v for k, v in dict(info.cardinalities).items()})
+    for key, value in declared.items():
+        rule = SHAPES.get(key, CARDINALITY)
+        if not rule.accepts(value):
+            raise DataError(path, f"checkpoint declares {key} = {value!r}; expected "
+                                  f"{rule.describe()}")
+
+
 def restore_model(checkpoint: Checkpoint, method: MethodSpec) -> AQAModel:
     """Rebuild the method's network from the stored config and info, load the weights."""
     if method.name != checkpoint.method:
         raise UsageError(f"{checkpoint.path} holds a {checkpoint.method!r} model, "
                          f"not {method.name!r}")
+    try:
+        validate(checkpoint.config, method.config_ranges)
+    except UsageError as exc:
+        raise DataError(checkpoint.path, f"checkpoint config: {exc}") from None
     model = resolve_factory(method.build)(checkpoint.config, checkpoint.info)
     try:
         model.load_state_dict(checkpoint.state_dict, strict=True)

@@ -21,7 +21,7 @@ from .plugins import STRICT_ENV, PluginWarning
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
 COMMANDS = (
     "run", "bench", "compare", "list", "plugins", "data", "profile", "table", "leaderboard",
-    "extract", "score",
+    "plot", "extract", "score",
 )
 
 

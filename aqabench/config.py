@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
@@ -105,6 +107,8 @@ def parse_seeds(text: str | int | list[int], flag: str = "--seeds") -> list[int]
             raise UsageError(f"bad {flag} {text!r}: expected seeds like 0,1,2 or 0-4") from None
         if first < 0 or last < first:
             raise UsageError(f"bad {flag} {text!r}: range {item!r} is empty or negative")
+        if last >= SEED_LIMIT:
+            raise UsageError(f"bad {flag} {text!r}: seeds must be below 2**32")
         seeds.extend(s for s in range(first, last + 1) if s not in seeds)
     return seeds
 
@@ -125,9 +129,10 @@ def _check_type(key: str, default: Any, value: Any) -> Any:
     return value
 
 
-def merge_config(*layers: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None
-                 ) -> dict[str, Any]:
-    """Merge ``BASE_CONFIG`` and ``layers`` (later wins); overrides may only set known keys."""
+def merge_config(*layers: Mapping[str, Any] | None, overrides: Mapping[str, Any] | None = None,
+                 rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
+    """Merge ``BASE_CONFIG`` and ``layers`` (later wins); overrides may only set known keys;
+    the result is checked against :data:`RULES` and ``rules`` (the method's own keys)."""
     config = dict(BASE_CONFIG)
     for layer in layers:
         config.update(layer or {})
@@ -139,38 +144,108 @@ def merge_config(*layers: Mapping[str, Any] | None, overrides: Mapping[str, Any]
         if value is None and isinstance(config[key], str):
             value = "none"  # "--set scheduler=none" names a choice; it is not a null
         config[key] = _check_type(key, config[key], value)
-    validate(config)
+    validate(config, rules)
     return config
 
 
-def validate(config: Mapping[str, Any]) -> None:
-    if config["optimizer"] not in OPTIMIZERS:
-        raise UsageError(f"optimizer must be one of {OPTIMIZERS}, got {config['optimizer']!r}")
-    if config["scheduler"] not in SCHEDULERS:
-        raise UsageError(f"scheduler must be one of {SCHEDULERS}, got {config['scheduler']!r}")
-    if config["feature_norm"] not in FEATURE_NORMS:
-        raise UsageError(f"feature_norm must be one of {FEATURE_NORMS}, "
-                         f"got {config['feature_norm']!r}")
-    if config["score_norm"] not in SCORE_NORMS:
-        raise UsageError(f"score_norm must be one of {SCORE_NORMS}, got {config['score_norm']!r}")
-    if config["select"] not in SELECTIONS:
-        raise UsageError(f"select must be one of {SELECTIONS}, got {config['select']!r}")
-    fraction = config["val_fraction"]
-    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) \
-            or not 0 < fraction < 1:
-        raise UsageError(f"val_fraction must be a number between 0 and 1, got {fraction!r}")
-    for key in ("epochs", "batch_size", "eval_batch_size"):
-        if not isinstance(config[key], int) or config[key] < 1:
-            raise UsageError(f"{key} must be a positive integer, got {config[key]!r}")
-    for key in ("score_shift", "score_scale"):
-        value = config[key]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise UsageError(f"{key} must be a number or null, got {value!r}")
-    if config["score_scale"] == 0:
+def _number(x: float) -> str:
+    return str(x) if isinstance(x, int) else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Range:
+    """A numeric config key's valid values: finite, within ``[low, high]`` (an ``open`` end
+    excludes the bound), an integer when ``integer``, null allowed when ``nullable``."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    integer: bool = False
+    nullable: bool = False
+
+    def describe(self) -> str:
+        text = "an integer" if self.integer else "a finite number"
+        bounds = []
+        if self.low is not None:
+            bounds.append(f"{'>' if self.low_open else '>='} {_number(self.low)}")
+        if self.high is not None:
+            bounds.append(f"{'<' if self.high_open else '<='} {_number(self.high)}")
+        text += f" {' and '.join(bounds)}" if bounds else ""
+        return text + (" or null" if self.nullable else "")
+
+    def accepts(self, value: Any) -> bool:
+        if value is None:
+            return self.nullable
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if self.integer and not isinstance(value, int):
+            return False
+        if isinstance(value, float) and not math.isfinite(value):  # NaN, Infinity
+            return False
+        low_ok = self.low is None or (value > self.low if self.low_open else value >= self.low)
+        high_ok = self.high is None or (value < self.high if self.high_open
+                                        else value <= self.high)
+        return low_ok and high_ok
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A text config key: one of ``options`` (``None``: any text), null when ``nullable``."""
+
+    options: tuple[str, ...] | None = None
+    nullable: bool = False
+
+    def describe(self) -> str:
+        text = f"one of {self.options}" if self.options is not None else "text"
+        return text + (" or null" if self.nullable else "")
+
+    def accepts(self, value: Any) -> bool:
+        if value is None:
+            return self.nullable
+        return isinstance(value, str) and (self.options is None or value in self.options)
+
+
+Rule = Range | Choice
+SEED_LIMIT = 2**32  # numpy's seeds
+
+#: The valid values of every harness key (tests check that each BASE_CONFIG key has one).
+#: Methods declare their own keys' rules in :attr:`aqabench.api.MethodSpec.config_ranges`.
+RULES: dict[str, Rule] = {
+    "seed": Range(0, SEED_LIMIT, high_open=True, integer=True),
+    "epochs": Range(1, integer=True),
+    "batch_size": Range(1, integer=True),
+    "optimizer": Choice(OPTIMIZERS),
+    "lr": Range(0, low_open=True),
+    "momentum": Range(0, 1, high_open=True),
+    "weight_decay": Range(0),
+    "scheduler": Choice(SCHEDULERS),
+    "lr_min": Range(0),
+    "warmup_epochs": Range(0, integer=True),
+    "grad_clip": Range(0),
+    "train_clips": Range(1, integer=True, nullable=True),
+    "test_clips": Range(1, integer=True, nullable=True),
+    "score_shift": Range(nullable=True),
+    "score_scale": Range(nullable=True),  # and not 0 (see validate)
+    "score_norm": Choice(SCORE_NORMS),
+    "exemplar_key": Choice(nullable=True),
+    "train_exemplars": Range(1, integer=True),
+    "test_exemplars": Range(1, integer=True),
+    "eval_batch_size": Range(1, integer=True),
+    "feature_norm": Choice(FEATURE_NORMS),
+    "select": Choice(SELECTIONS),
+    "val_fraction": Range(0, 1, low_open=True, high_open=True),
+}
+
+
+def validate(config: Mapping[str, Any], rules: Mapping[str, Rule] | None = None) -> None:
+    """Check every key that has a rule (the harness's, then ``rules``: a method's); the first
+    bad value is a one-line UsageError, raised before anything is loaded or built."""
+    for key, rule in {**RULES, **(rules or {})}.items():
+        if key in config and not rule.accepts(config[key]):
+            raise UsageError(f"{key} must be {rule.describe()}, got {config[key]!r}")
+    if config.get("score_scale") == 0:
         raise UsageError("score_scale must not be 0")
-    for key in ("train_clips", "test_clips"):
-        if config[key] is not None and (not isinstance(config[key], int) or config[key] < 1):
-            raise UsageError(f"{key} must be a positive integer or null, got {config[key]!r}")
 
 
 def config_hash(config: Mapping[str, Any], **identity: Any) -> str:

@@ -155,7 +155,7 @@ def resolve_config(method: MethodSpec, dataset: DatasetSpec, subset: str | None,
         overrides["epochs"] = request.epochs
     variant = requested_variant(request.suite, overrides)
     return merge_config(method_defaults(method, dataset.name, subset, variant), request.suite,
-                        overrides=overrides)
+                        overrides=overrides, rules=method.config_ranges)
 
 
 def normalise_features(bundle: DataBundle, mode: str) -> None:

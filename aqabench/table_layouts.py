@@ -1,6 +1,6 @@
 """The papers' table layouts, filled from result records and the reported numbers.
 
-Reported rows come from ``leaderboards/reported/<layout>.json`` exactly as published; rows
+Reported rows come from ``aqabench/reported/<layout>.json`` exactly as published; rows
 reproduced by aqabench are marked † and take the metric of the chosen protocol (``final``:
 last epoch; ``val``: the epoch chosen on a validation split, in runs with ``--select val``;
 ``best``: the epoch with the best test SRCC, as the papers select), averaged over seeds, with
@@ -168,7 +168,7 @@ def provenance_caption(paper_table: str, protocol: str, reproduced: list[Row], n
     if statistics:
         lines.append(statistics)
     if any(row.noted for row in rows):
-        lines.append(f"{NOTE_MARK} see the note in leaderboards/reported/{reported_file}.json.")
+        lines.append(f"{NOTE_MARK} see the note in aqabench/reported/{reported_file}.json.")
     lines.append("'-': not reported / not run.")
     return lines
 
@@ -296,7 +296,7 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
                f"forms); latency: eval, inference mode, batch 1, median of >= 50 runs after "
                f">= 10 warm-up; devices: {where}. Latencies compare only within one device."]
     if any(row.noted for row in rows):
-        caption.append(f"{NOTE_MARK} see the note in leaderboards/reported/cofinal-tab2.json.")
+        caption.append(f"{NOTE_MARK} see the note in aqabench/reported/cofinal-tab2.json.")
     columns = [Column("FLOPs (G)", 4, None), Column("Parameter (M)", 2, None),
                Column("Inference Time (ms)", 4, None)]
     return Table("cofinal-tab2", "CoFInAl Tab. 2: computational comparison",

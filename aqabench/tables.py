@@ -9,7 +9,11 @@ a scope with a single number in a column marks nothing. Reproduced cells may car
 CI ``value [low, high]``; where the two best cells of a column both carry statistics, the best
 is bold only when :func:`aqabench.stats.separated` says it is separated from the second;
 otherwise nothing is bold and every cell not separated from the best is marked ≈.
-LaTeX is written here, not by tabulate, whose ``latex_booktabs`` escapes ``\\textbf``.
+Both renderers are written here, not by tabulate (no longer a dependency of the package):
+tabulate pads every cell to its column's width (``| Ridge †  |``, ``|----------|``), even with a
+custom ``TableFormat`` of zero padding, so it cannot give the committed leaderboard's unpadded
+markdown (``| Ridge † |``, ``|:--|--:|``) byte for byte, and its ``latex_booktabs`` escapes
+``\\textbf``.
 Layouts (which rows and columns each paper table has) live in :mod:`aqabench.table_layouts`.
 """
 
@@ -21,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .package_data import REPORTED_DIR
 from .stats import separated
 
-#: Where the papers' numbers live (``leaderboards/reported/*.json`` in the source tree).
-REPORTED_DIR = Path(__file__).resolve().parent.parent / "leaderboards" / "reported"
 REPRODUCED_MARK = "†"
 NOTE_MARK = "‡"
 TIE_MARK = "≈"
@@ -130,7 +133,7 @@ class Table:
 
 # ------------------------------------------------------------------------------ reported data
 def load_reported(name: str, directory: Path | None = None) -> list[dict[str, Any]]:
-    """Entries of ``leaderboards/reported/<name>.json``."""
+    """Entries of ``aqabench/reported/<name>.json`` (package data) or of ``directory``."""
     path = (directory or REPORTED_DIR) / f"{name}.json"
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))

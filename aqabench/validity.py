@@ -2,7 +2,7 @@
 
 Compares records of the ``validity`` suite (the paper methods at their papers' protocols on RG
 Ball, RG Hoop and Fis-V TES; CoFInAl's ablations on RG Ball) with the published VST rows of
-CoFInAl Tab. 1 and the ablation rows of Tab. 3 (``leaderboards/reported/``): per subset each
+CoFInAl Tab. 1 and the ablation rows of Tab. 3 (``aqabench/reported/``): per subset each
 method's twin SRCC beside the published one, whether it beats the ``ridge`` floor, and
 Kendall's τ between the twin's order and the published order (per subset, and over every
 within-subset pair pooled). ``benchmarks/twin_validity.py`` prints it; the leaderboard README

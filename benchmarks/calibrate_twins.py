@@ -37,7 +37,7 @@ from aqabench_datasets import twin_cache
 from aqabench_datasets.twin_routines import FisVTwin, RGTwin, RoutineTwin
 from aqabench_datasets.twin_stats import twin_videos
 
-#: CoFInAl Tab. 1, C3D+SVR (leaderboards/reported/cofinal-tab1.json).
+#: CoFInAl Tab. 1, C3D+SVR (aqabench/reported/cofinal-tab1.json).
 PUBLISHED = {("rg-synth", "Ball"): 0.357, ("rg-synth", "Clubs"): 0.551,
              ("rg-synth", "Hoop"): 0.495, ("rg-synth", "Ribbon"): 0.516,
              ("fisv-synth", "TES"): 0.400, ("fisv-synth", "PCS"): 0.590}

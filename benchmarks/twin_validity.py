@@ -3,7 +3,7 @@
 Reads the records of the ``validity`` suite (``aqabench bench --suite validity --out DIR``: the
 paper methods at their papers' protocols on RG Ball, RG Hoop and Fis-V TES, seed 0; CoFInAl's
 ablations on RG Ball) and compares them with the published VST rows of CoFInAl Tab. 1 and the
-ablation rows of Tab. 3 (``leaderboards/reported/``). It prints, per subset, each method's
+ablation rows of Tab. 3 (``aqabench/reported/``). It prints, per subset, each method's
 twin SRCC (final epoch, and best epoch chosen on test as the papers do) beside the published
 one and the difference, whether it beats the ``ridge`` floor, and Kendall's τ between the twin's
 order and the published order (per subset, and over every within-subset pair pooled). The twin

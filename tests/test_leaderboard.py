@@ -11,13 +11,10 @@ from aqabench.leaderboard import check, render_all, write_all
 from aqabench.plugins import get_registry
 from aqabench.runner import RunRequest, run
 
-REPORTED = Path(__file__).resolve().parent.parent / "leaderboards" / "reported"
-
 
 @pytest.fixture(scope="module")
 def board(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("board")
-    shutil.copytree(REPORTED, root / "reported")
     request = RunRequest(method="ridge", dataset="rg-synth", subset="Ball", size="tiny",
                          epochs=2, out_dir=root / "results")
     run(request, get_registry())
@@ -54,7 +51,6 @@ def test_check_names_the_changed_cell(board: Path) -> None:
 
 def test_check_reports_missing_files(board: Path, tmp_path: Path) -> None:
     root = tmp_path / "fresh"
-    shutil.copytree(board / "reported", root / "reported")
     shutil.copytree(board / "results", root / "results")
     problems = check(render_all(root))
     assert any("README.md: missing" in p for p in problems)

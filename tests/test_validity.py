@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +55,6 @@ def test_method_below_ridge_is_flagged_and_no_records_give_no_report() -> None:
 
 def test_leaderboard_readme_shows_the_validity_report(tmp_path: Path) -> None:
     root = tmp_path / "board"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "leaderboards" / "reported",
-                    root / "reported")
     for record in records_with_quality([0.9, 0.7, 0.5, 0.3]):
         write_record(record, root / "validity")
         write_record(record, root / "results")

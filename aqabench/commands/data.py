@@ -37,6 +37,8 @@ def add_parser(sub: Any) -> None:
     info.add_argument("--subset", help="subset, e.g. TES or Ball (default: the first)")
     info.add_argument("--size", default="full", choices=["full", "tiny"],
                       help="synthetic twins: full size or the tiny test size")
+    info.add_argument("--data-root", type=Path, metavar="DIR",
+                      help="real datasets: also say which folder layout DIR has")
     info.set_defaults(func=main_info)
     check = actions.add_parser("check", help="validate a real download, file by file")
     check.add_argument("dataset")
@@ -71,7 +73,8 @@ def _spec(name: str) -> DatasetSpec:
     return spec
 
 
-def describe(spec: DatasetSpec, subset: str | None, size: str) -> dict[str, Any]:
+def describe(spec: DatasetSpec, subset: str | None, size: str, root: Path | None = None
+             ) -> dict[str, Any]:
     """The spec's facts merged with its ``info`` hook (cheap: no data is loaded)."""
     facts: dict[str, Any] = {
         "dataset": spec.name, "description": spec.description, "synthetic": spec.synthetic,
@@ -80,7 +83,7 @@ def describe(spec: DatasetSpec, subset: str | None, size: str) -> dict[str, Any]
         "citation": spec.citation, "homepage": spec.homepage, "root_env": spec.root_env,
     }
     if spec.info is not None:
-        request = DataRequest(subset=subset, size=size, cache_dir=default_cache_dir())
+        request = DataRequest(subset=subset, root=root, size=size, cache_dir=default_cache_dir())
         facts.update(resolve_factory(spec.info)(request))
         facts["subsets"] = list(spec.subsets)
     return facts
@@ -89,7 +92,7 @@ def describe(spec: DatasetSpec, subset: str | None, size: str) -> dict[str, Any]
 def main_info(args: argparse.Namespace) -> int:
     spec = _spec(args.dataset)
     subset = resolve_subset(spec, args.subset)
-    facts = describe(spec, subset, args.size)
+    facts = describe(spec, subset, args.size, args.data_root)
     tree = facts.pop("tree", None)
     for key, value in facts.items():
         if value in (None, "", [], {}):
@@ -100,7 +103,7 @@ def main_info(args: argparse.Namespace) -> int:
             value = "; ".join(f"{k}: {v}" for k, v in value.items())
         elif isinstance(value, list):
             value = ", ".join(map(str, value))
-        console.out.print(f"{key:>15}: {value}", markup=False)
+        console.out.print(f"{key:>15}: {value}", markup=False, soft_wrap=True)
     if tree:
         console.out.print("expected folder tree:", markup=False)
         console.out.print(tree, markup=False)
@@ -118,6 +121,9 @@ def main_check(args: argparse.Namespace) -> int:
     if root is None:
         hint = f" or set {spec.root_env}" if spec.root_env else ""
         raise UsageError(f"pass --data-root DIR{hint}")
+    layout = describe(spec, None, "full", root).get("layout") if spec.info else None
+    if layout:
+        console.out.print(f"{spec.name}: layout: {layout}", markup=False, soft_wrap=True)
     problems: list[str] = resolve_factory(spec.check)(DataRequest(root=root))
     for line in problems:
         console.out.print(line, markup=False, soft_wrap=True)

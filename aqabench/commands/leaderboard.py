@@ -1,8 +1,10 @@
 """``aqabench leaderboard build [--check]``: regenerate leaderboards/ from the records.
 
-Writes ``leaderboards/README.md`` and ``leaderboards/tables/*.md|.tex``. With ``--check``
-nothing is written: the command fails (exit 1), naming each table and its first differing cell,
-when the committed files differ from what the records produce.
+Writes ``leaderboards/README.md``, ``leaderboards/tables/*.md|.tex`` and, when matplotlib is
+installed, the bar charts ``leaderboards/figures/srcc-<dataset>.png`` the README links. With
+``--check`` nothing is written: the command fails (exit 1), naming each table and its first
+differing cell, when the committed files differ from what the records produce (figures are
+not compared: their bytes depend on the matplotlib version).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..leaderboard import check, render_all, write_all
+from .. import figures
+from ..leaderboard import board_inputs, check, render_all, write_all
 
 DEFAULT_ROOT = Path("leaderboards")
 
@@ -24,7 +27,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--check", action="store_true",
                    help="write nothing; fail if the committed files differ from the records")
     p.add_argument("--root", type=Path, default=DEFAULT_ROOT,
-                   help="leaderboards folder (results/, profiles/, reported/ inside)")
+                   help="leaderboards folder (results/, profiles/ inside)")
     p.set_defaults(func=main)
 
 
@@ -41,4 +44,9 @@ def main(args: argparse.Namespace) -> int:
         return 0
     write_all(files)
     print(f"leaderboards: wrote {len(files)} files under {args.root}")
+    if not figures.has_matplotlib():
+        print(f"leaderboards: no figures ({figures.HINT})", file=sys.stderr)
+        return 0
+    drawn = figures.draw_board(board_inputs(args.root)[0], args.root / "figures")
+    print(f"leaderboards: drew {len(drawn)} figures under {args.root / 'figures'}")
     return 0

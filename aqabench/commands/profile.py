@@ -106,7 +106,7 @@ def build(args: argparse.Namespace) -> Built:
     subset = resolve_subset(spec, args.subset) if spec is not None else args.subset
     overrides = parse_overrides(args.overrides)
     config = merge_config(method_defaults(method, name, subset, requested_variant(overrides)),
-                          overrides=overrides)
+                          overrides=overrides, rules=method.config_ranges)
     clips = args.clips or profile_clips(config)
     info, codes = data_info(name, spec, subset, clips)
     fill_score_normalisation(config, info)

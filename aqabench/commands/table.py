@@ -32,7 +32,7 @@ def add_parser(sub: Any) -> None:
                    help="which epoch of reproduced runs: final (honest), val (chosen on a "
                    "validation split; runs with --select val) or best (chosen on test)")
     p.add_argument("--reported", type=Path, default=REPORTED_DIR,
-                   help="folder of the papers' numbers (leaderboards/reported)")
+                   help="folder of the papers' numbers (default: the packaged aqabench/reported)")
     p.add_argument("--out", type=Path, help="write the table to this file instead of stdout")
     p.set_defaults(func=main)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import aqabench
 from aqabench.api import MethodSpec
+from aqabench.config import Choice, Range
 
 CITATION = ("Kanglei Zhou, Junlin Li, Ruizhi Cai, Liyuan Wang, Xingxing Zhang, Xiaohui Liang. "
             "CoFInAl: Enhancing Action Quality Assessment with Coarse-to-Fine Instruction "
@@ -27,4 +28,7 @@ def aqabench_register_methods(register: Any) -> None:
                     "fixed-ETF sub-grades (FGS)",
         paper="CoFInAl (IJCAI'24)",
         citation=CITATION,
+        config_ranges={"dropout": Range(0, 1, high_open=True),
+                       "variant": Choice(("paper", "code")),
+                       "procedures": Range(1, integer=True)},
     ))

@@ -210,8 +210,29 @@ def tree(layout: Layout) -> str:
             f"    {FEATURE_DIR}/\n        {example}        # float [clips, 1024] each")
 
 
+def found_layout(root: Path) -> str:
+    """Which of the two layouts a download has: where the feature folder is and whether the
+    label files lie inside it or beside it (``data info --data-root`` / ``data check``)."""
+    if not Path(root).is_dir():
+        return f"{root} does not exist or is not a folder"
+    folder = feature_folder(Path(root))
+    places = {}
+    for split in SPLITS:
+        path = label_file_of(folder, split)
+        places[split] = ("missing" if not path.is_file() else
+                         "inside" if path.parent == folder else "beside")
+    if len(set(places.values())) == 1:
+        where = {"inside": "inside it", "beside": "beside it (GDLT's release)",
+                 "missing": "not found inside or beside it"}[places["train"]]
+        labels = f"train.txt and test.txt {where}"
+    else:
+        labels = ", ".join(f"{split}.txt {place}" for split, place in places.items())
+    return f"features in {folder}; labels {labels}"
+
+
 def info(layout: Layout, request: DataRequest) -> dict[str, Any]:
     subset = _subset(layout, request.subset)
+    found = {"layout": found_layout(request.root)} if request.root is not None else {}
     if layout is RG:
         ranges = {"Ball": (3.85, 23.70), "Clubs": (6.50, 24.00), "Hoop": (4.45, 23.65),
                   "Ribbon": (5.35, 21.70)}
@@ -227,4 +248,4 @@ def info(layout: Layout, request: DataRequest) -> dict[str, Any]:
             "feature_dim": FEATURE_DIM, "min_length": lengths[0], "max_length": lengths[1],
             "lengths_note": "approximate (derived from video durations)",
             "train_size": sizes[0], "test_size": sizes[1], "score_min": low, "score_max": high,
-            "ceiling": None, "extras": extras, "backbone": "vst", "tree": tree(layout)}
+            "ceiling": None, "extras": extras, "backbone": "vst", **found, "tree": tree(layout)}

@@ -29,6 +29,7 @@ from typing import Any
 
 import aqabench
 from aqabench.api import MethodSpec
+from aqabench.config import Range
 
 RG_EPOCHS = {"Ball": 250, "Clubs": 400, "Hoop": 500, "Ribbon": 150}
 FISV_EPOCHS = {"TES": 100, "PCS": 200}
@@ -69,4 +70,5 @@ def aqabench_register_methods(register: Any) -> None:
         paper="Likert Scoring with Grade Decoupling for Long-term Action Assessment (CVPR 2022)",
         citation="Angchi Xu, Ling-An Zeng, Wei-Shi Zheng. Likert Scoring with Grade Decoupling "
                  "for Long-term Action Assessment. CVPR 2022, pp. 3232-3241.",
+        config_ranges={"dropout": Range(0, 1, high_open=True)},
     ))

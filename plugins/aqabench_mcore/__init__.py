@@ -15,6 +15,7 @@ from typing import Any
 
 import aqabench
 from aqabench.api import MethodSpec
+from aqabench.config import Range
 
 CITATION = ("Qi An, Mengshi Qi, Huadong Ma. Multi-Stage Contrastive Regression for Action "
             "Quality Assessment. ICASSP 2024. arXiv:2401.02841")
@@ -49,4 +50,6 @@ def aqabench_register_methods(register: Any) -> None:
         citation=CITATION,
         needs=frozenset({"exemplars", "stage_labels"}),
         datasets=("finediving-synth", "finediving"),
+        config_ranges={"seg_dropout": Range(0, 1, high_open=True),
+                       "tau": Range(0, low_open=True), "heads": Range(1, integer=True)},
     ))

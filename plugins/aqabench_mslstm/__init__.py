@@ -24,6 +24,7 @@ from typing import Any
 
 import aqabench
 from aqabench.api import MethodSpec
+from aqabench.config import Choice, Range
 
 CITATION = (
     "C. Xu, Y. Fu, B. Zhang, Z. Chen, Y.-G. Jiang, X. Xue. Learning to Score Figure Skating "
@@ -62,4 +63,6 @@ def aqabench_register_methods(register: Any) -> None:
         description="MS-LSTM: self-attentive LSTM + multi-scale convolutional skip LSTMs",
         paper="Learning to Score Figure Skating Sport Videos (TCSVT'19)",
         citation=CITATION,
+        config_ranges={"dropout": Range(0, 1, high_open=True),
+                       "variant": Choice(("paper", "code"))},
     ))
