@@ -18,7 +18,9 @@ Schema (``schema_version`` 1)::
     data        dataset metadata (e.g. a twin's oracle ceiling), sizes (+ val_size, val_ids)
     profile     parameters / MACs / latency (when profiled), or null
     provenance  aqabench/torch/python/numpy versions, git sha + dirty flag, resolved config and
-                its hash, device, wall time, argv, start time
+                its hash, device, wall time, argv, start time; ``plugins``: for the method,
+                dataset and backbone, its name and the plugin, distribution and version that
+                provided it
 """
 
 from __future__ import annotations
