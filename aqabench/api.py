@@ -28,6 +28,7 @@ from .specs import (  # noqa: F401  (re-exported: plugins import specs from aqab
     resolve_factory,
 )
 
+
 # ---------------------------------------------------------------------------------------- data
 @dataclass(frozen=True)
 class DataRequest:

@@ -28,8 +28,8 @@ from typing import Any, Generic, TypeVar
 import pluggy
 
 from . import hookspecs
-from .specs import BackboneSpec, DatasetSpec, MethodSpec
 from .errors import PluginError, UsageError
+from .specs import BackboneSpec, DatasetSpec, MethodSpec
 
 ENTRY_POINT_GROUP = "aqabench"
 STRICT_ENV = "AQABENCH_STRICT_PLUGINS"
