@@ -45,6 +45,7 @@ from .runner import (
 )
 from .specs import DatasetSpec
 from .suite_file import check_cell_config, check_suite
+from .train import EpochCallback
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 
@@ -188,8 +189,11 @@ class CellOutcome:
 
 def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] | None = None,
               force: bool = False, device: str | None = None,
-              on_cell: Callable[[int, int, CellOutcome], None] | None = None
+              on_cell: Callable[[int, int, CellOutcome], None] | None = None,
+              on_run: Callable[[Cell], tuple[EpochCallback, EpochCallback]] | None = None
               ) -> Iterator[CellOutcome]:
+    """Run (or skip) every cell; ``on_run(cell)`` gives the (on_epoch, on_start) callbacks of
+    a cell that runs, ``on_cell`` is told each outcome."""
     cells = suite.expand(registry, only)
     for number, cell in enumerate(cells, start=1):
         request = suite.request(cell, out_dir, device)
@@ -199,7 +203,8 @@ def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] |
         if not force and is_current(target, hashes):
             outcome = CellOutcome(cell, "skipped", read_record(target), 0.0)
         else:
-            record, _, _ = run(request, registry)
+            callbacks = on_run(cell) if on_run is not None else (None, None)
+            record, _, _ = run(request, registry, *callbacks)
             outcome = CellOutcome(cell, "ran", record, time.perf_counter() - started)
         if on_cell is not None:
             on_cell(number, len(cells), outcome)

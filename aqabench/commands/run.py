@@ -136,16 +136,8 @@ def run_one(request: RunRequest, args: argparse.Namespace) -> dict[str, Any]:
     seed = request.overrides.get("seed")
     label = f"{args.method} / {args.dataset}" + (f" seed {seed}" if seed is not None else "")
     with console.progress(transient=True) as bar:
-        task = bar.add_task(label, total=None, status="loading")
-
-        def on_epoch(row: dict[str, Any]) -> None:
-            bar.update(task, advance=1, status=f"loss {row.get('train_loss', float('nan')):.4f}"
-                       f"  test SRCC {row['test_srcc']:.3f}")
-
-        def on_start(config: dict[str, Any]) -> None:
-            bar.update(task, total=config["epochs"], status="training")
-
-        record, _, path = run(request, registry, on_epoch, on_start)
+        watch = console.RunProgress(bar, label)
+        record, _, path = run(request, registry, watch.on_epoch, watch.on_start)
     console.out.print(summary_table(record))
     if path is not None:
         console.out.print(f"record: {path}")
