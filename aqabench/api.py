@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -22,6 +21,7 @@ from torch import nn
 from .specs import (  # noqa: F401  (re-exported: plugins import specs from aqabench.api)
     KNOWN_NEEDS,
     BackboneSpec,
+    DataRequest,
     DatasetSpec,
     Factory,
     MethodSpec,
@@ -30,16 +30,6 @@ from .specs import (  # noqa: F401  (re-exported: plugins import specs from aqab
 
 
 # ---------------------------------------------------------------------------------------- data
-@dataclass(frozen=True)
-class DataRequest:
-    """What the harness asks a dataset loader for."""
-
-    subset: str | None = None
-    root: Path | None = None
-    size: str = "full"  # synthetic twins: "full" or "tiny"
-    cache_dir: Path | None = None
-
-
 @dataclass
 class FeatureSet:
     """One split held in memory: padded clip features, lengths, raw scores and extras.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import PluginError
@@ -112,3 +113,13 @@ class MethodSpec:
         unknown = set(self.needs) - KNOWN_NEEDS
         if unknown:
             raise ValueError(f"method {self.name!r}: unknown needs {sorted(unknown)}")
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """What the harness asks a dataset loader for."""
+
+    subset: str | None = None
+    root: Path | None = None
+    size: str = "full"  # synthetic twins: "full" or "tiny"
+    cache_dir: Path | None = None

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from .. import console
-from ..bench import CellOutcome, Suite, run_suite
 from ..plugins import get_registry
+
+if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
+    from ..bench import CellOutcome
 
 DEFAULT_OUT = Path("leaderboards/results")
 
@@ -30,6 +32,8 @@ def add_parser(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..bench import Suite, run_suite
+
     registry = get_registry()
     suite = Suite.load(args.suite)
     if args.list:

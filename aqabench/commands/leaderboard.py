@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..leaderboard import check, render_all, write_all
-
 DEFAULT_ROOT = Path("leaderboards")
 
 
@@ -29,6 +27,8 @@ def add_parser(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..leaderboard import check, render_all, write_all
+
     files = render_all(args.root)
     if args.check:
         problems = check(files)
