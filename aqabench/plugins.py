@@ -104,8 +104,9 @@ class Registry:
     def __init__(self, strict: bool = False) -> None:
         self.strict = strict
         self.plugins: list[PluginRecord] = []
-        #: (kind, name) claimed by two third-party plugins: nobody gets it.
-        self.contested: set[tuple[str, str]] = set()
+        #: (kind, name) -> why no third-party plugin may take it: claimed by two third-party
+        #: plugins, or registered by a first-party plugin that then failed.
+        self.reserved: dict[tuple[str, str], str] = {}
         self.disabled: frozenset[str] = frozenset()  # names load_registry skipped
         self.datasets: Catalog[DatasetSpec] = Catalog("dataset")
         self.backbones: Catalog[BackboneSpec] = Catalog("backbone")
@@ -166,9 +167,9 @@ class Registry:
         """Raise unless ``record`` may take ``name``: a first-party name is never taken, two
         third parties claiming one name both lose it (order-independent)."""
         catalog = self.catalog(kind)
-        if (kind, name) in self.contested and not record.first_party:
-            raise PluginError(f"plugin {record.describe()} registers {kind} {name!r}, which "
-                              "several third-party plugins claim")
+        if (kind, name) in self.reserved and not record.first_party:
+            raise PluginError(f"plugin {record.describe()} cannot register {kind} {name!r}: "
+                              f"the name is {self.reserved[kind, name]}")
         if name not in catalog:
             return
         other = catalog.owner[name]
@@ -178,7 +179,7 @@ class Registry:
                                           f"{record.describe()}"), from_exception=False)
             return
         if not other.first_party and not record.first_party:
-            self.contested.add((kind, name))
+            self.reserved[kind, name] = "claimed by several third-party plugins"
             self._fail(other, PluginError(f"duplicate {kind} name {name!r}: plugins "
                                           f"{other.describe()} and {record.describe()} both "
                                           "claim it"), from_exception=False)
@@ -195,6 +196,8 @@ class Registry:
         for kind, names in record.provides.items():  # drop what it half-registered
             catalog = self.catalog(kind)
             for spec_name in names:
+                if record.first_party:  # a broken built-in's names stay built-in
+                    self.reserved[kind, spec_name] = f"a built-in {kind} of {record.describe()}"
                 catalog.specs.pop(spec_name, None)
                 catalog.owner.pop(spec_name, None)
         message = f"aqabench plugin {record.name!r} ({record.distribution}) failed: {record.error}"

@@ -69,6 +69,22 @@ def test_two_third_parties_claiming_a_name_both_fail() -> None:
         registry.method("shared")
 
 
+def test_a_broken_built_ins_names_stay_reserved() -> None:
+    @aqabench.hookimpl
+    def aqabench_register_methods(register):  # type: ignore[no-untyped-def]
+        register(MethodSpec(name="ridge", build="x:y"))
+        raise RuntimeError("built-in hook breaks after registering")
+
+    registry = Registry()
+    with pytest.warns(PluginWarning) as caught:
+        registry.add_plugin("baseline", lambda: types.SimpleNamespace(
+            aqabench_register_methods=aqabench_register_methods), "aqabench", "0.1.0")
+        registry.add_plugin("aaa", lambda: method_plugin("ridge"), "evil", "1.0")
+    assert "'aaa' (evil 1.0) cannot register method 'ridge'" in str(caught[-1].message)
+    with pytest.raises(PluginError, match="'baseline' .*failed to load"):
+        registry.method("ridge")
+
+
 def test_first_party_entry_points_load_first() -> None:
     from importlib.metadata import entry_points
 
