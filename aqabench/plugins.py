@@ -243,15 +243,18 @@ class Registry:
     def backbone(self, name: str) -> BackboneSpec:
         return self.get("backbone", name)  # type: ignore[no-any-return]
 
-    def provided_by(self, **names: str | None) -> dict[str, dict[str, str | None]]:
-        """For records: ``provided_by(method="ridge", dataset=..., backbone=...)`` gives each
-        kind's name and the plugin, distribution and version that registered it (``None``s for
-        a name no plugin registered, e.g. a dataset's own ``"synthetic"`` features)."""
-        out: dict[str, dict[str, str | None]] = {}
-        for kind, name in names.items():
-            owner = self.catalog(kind).owner.get(name) if name is not None else None
-            out[kind] = {"name": name, **(owner.provenance() if owner is not None else
-                                          {"plugin": None, "distribution": None, "version": None})}
+    def provenance(self, method: str, dataset: str, backbone: str) -> dict[str, dict[str, Any]]:
+        """For records: the name of the run's method, dataset and backbone and the plugin,
+        distribution and version that registered each. Features of a backbone no plugin
+        registers (a dataset's precomputed ``"vst"``, a twin's ``"synthetic"``) come with the
+        dataset: its provider is named, with ``"via": "dataset"``."""
+        out: dict[str, dict[str, Any]] = {}
+        for kind, name in (("method", method), ("dataset", dataset), ("backbone", backbone)):
+            owner = self.catalog(kind).owner.get(name)
+            out[kind] = {"name": name, **(owner.provenance() if owner is not None else {})}
+        if "plugin" not in out["backbone"]:
+            out["backbone"].update({k: v for k, v in out["dataset"].items() if k != "name"},
+                                   via="dataset")
         return out
 
 

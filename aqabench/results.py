@@ -20,7 +20,7 @@ Schema (``schema_version`` 1)::
     provenance  aqabench/torch/python/numpy versions, git sha + dirty flag, resolved config and
                 its hash, device, wall time, argv, start time; ``plugins``: for the method,
                 dataset and backbone, its name and the plugin, distribution and version that
-                provided it
+                provided it (``"via": "dataset"``: features the dataset itself supplies)
 """
 
 from __future__ import annotations

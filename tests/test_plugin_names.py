@@ -110,7 +110,7 @@ def test_a_distribution_registering_ridge_fails_and_ridge_stays_built_in(fake_si
     assert plugins["method"] == {"name": "ridge", "plugin": "baseline",
                                  "distribution": "aqabench", "version": aqabench.__version__}
     assert plugins["dataset"]["plugin"] == "datasets"
-    assert set(plugins["backbone"]) == {"name", "plugin", "distribution", "version"}
+    assert plugins["backbone"] == {**plugins["dataset"], "name": "synthetic", "via": "dataset"}
     strict = run_subprocess(fake_site, "--strict-plugins", "list")
     assert strict.returncode == 2 and "evil-ridge" in strict.stderr
 
