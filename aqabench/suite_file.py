@@ -31,9 +31,9 @@ def _unknown_key(keys: Iterable[str], allowed: tuple[str, ...]) -> str | None:
     return None
 
 
-def _check_size(value: Any, where: str) -> str | None:
+def _bad_size(value: Any) -> str | None:
     if value not in SIZES:
-        return f"{where}size must be one of {', '.join(SIZES)}, got {value!r}"
+        return f"size must be one of {', '.join(SIZES)}, got {value!r}"
     return None
 
 
@@ -51,8 +51,8 @@ def check_suite(data: Any, path: Path) -> dict[str, Any]:
         raise fail("a suite needs a \"name\" (text)")
     if not isinstance(data.get("defaults", {}), dict):
         raise fail("\"defaults\" must be an object of config keys")
-    if "size" in data and _check_size(data["size"], ""):
-        raise fail(str(_check_size(data["size"], "")))
+    if "size" in data and _bad_size(data["size"]):
+        raise fail(str(_bad_size(data["size"])))
     cells = data.get("cells")
     if not isinstance(cells, list) or not cells:
         raise fail("a suite needs \"cells\": a non-empty list of objects")
@@ -83,7 +83,7 @@ def check_cell(cell: Any, index: int, path: Path) -> None:
     if problem is None and not isinstance(cell.get("set", {}), dict):
         problem = "\"set\" must be an object of config keys"
     if problem is None and "size" in cell:
-        problem = _check_size(cell["size"], "")
+        problem = _bad_size(cell["size"])
     if problem is None and cell.get("seeds") is not None:
         try:
             cell["seeds"] = parse_seeds(cell["seeds"], "seeds")
@@ -99,7 +99,8 @@ def check_cell_config(path: Path, index: int, cell: Mapping[str, Any],
 
     ``resolve(overrides)`` resolves the cell's config with them as ``--set`` overrides (and
     raises :class:`UsageError` on an unknown key or a bad value)."""
-    for layer_name, layer in (("defaults", defaults), ("set", {**defaults, **cell.get("set", {})})):
+    layers = (("defaults", defaults), ("set", {**defaults, **cell.get("set", {})}))
+    for layer_name, layer in layers:
         try:
             resolve(dict(layer))
         except UsageError as exc:
