@@ -11,6 +11,10 @@ A suite is a JSON file (``aqabench/suites/<name>.json`` or any path)::
                 "seeds": [0],                        # per-cell seeds (default: the suite's)
                 "size": "tiny"}]}                    # per-cell twin size (default: the suite's)
 
+Every key is checked (:mod:`aqabench.suite_file`, documented in ``docs/suites.md``): unknown
+keys, config keys the method does not know, a cell that is not an object or lacks its method
+or dataset are one line naming the file and the cell, exit 2.
+
 Each (method, dataset, subset, seed) is one run writing one record. A cell whose record already
 exists with the same config hash and code hash is skipped (``force`` reruns it); records are
 written atomically at the end of a run, so an interrupted suite leaves no partial record and a
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import config_hash, parse_seeds
+from .config import config_hash
 from .errors import DataError, UsageError
 from .package_data import SUITES_DIR
 from .plugins import Registry
@@ -40,6 +44,9 @@ from .runner import (
     run,
     setting_tag,
 )
+from .specs import DatasetSpec
+from .suite_file import check_cell_config, check_suite
+from .train import EpochCallback
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,8 @@ class Suite:
     cells: list[dict[str, Any]]
     seeds: list[int] | None = None
 
+    path: Path | None = None
+
     @classmethod
     def load(cls, name_or_path: str) -> Suite:
         path = Path(name_or_path)
@@ -84,37 +93,60 @@ class Suite:
             raise UsageError(f"unknown suite {name_or_path!r}; known: {known}")
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            suite = cls(name=data["name"], description=data.get("description", ""),
-                        size=data.get("size", "full"), defaults=data.get("defaults", {}),
-                        cells=data["cells"])
-            if data.get("seeds") is not None:
-                suite.seeds = parse_seeds(data["seeds"], "suite seeds")
-            for entry in suite.cells:
-                if entry.get("seeds") is not None:
-                    entry["seeds"] = parse_seeds(entry["seeds"], f"seeds of cell {entry}")
-            return suite
-        except (json.JSONDecodeError, KeyError, TypeError, UsageError) as exc:
-            raise DataError(path, f"not a valid suite file ({exc})") from exc
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise DataError(path, f"not a readable JSON suite ({exc})") from exc
+        data = check_suite(data, path)
+        return cls(name=data["name"], description=data.get("description", ""),
+                   size=data.get("size", "full"), defaults=data.get("defaults", {}),
+                   cells=data["cells"], seeds=data.get("seeds"), path=path)
+
+    def _where(self, index: int, exc: UsageError) -> DataError:
+        entry = self.cells[index]
+        return DataError(self.path or self.name,
+                         f"cells[{index}] ({entry['method']} {entry['dataset']}): {exc}")
 
     def expand(self, registry: Registry, only: list[str] | None = None) -> list[Cell]:
         """Every (method, dataset, subset, seed) of the suite, filtered by ``only`` glob
-        patterns matched against ``"method dataset/subset"`` or ``"... seedN"``."""
+        patterns matched against ``"method dataset/subset"`` or ``"... seedN"``. A selected
+        cell naming an unknown method, dataset, subset or config key fails, naming the cell."""
         cells = []
-        for entry in self.cells:
-            spec = registry.dataset(entry["dataset"])
-            subsets = entry.get("subsets") or list(spec.subsets) or [None]
+        for index, entry in enumerate(self.cells):
+            try:
+                spec = registry.dataset(entry["dataset"])
+                subsets = entry.get("subsets") or list(spec.subsets) or [None]
+                resolved = [resolve_subset(spec, subset) for subset in subsets]
+            except UsageError as exc:
+                raise self._where(index, exc) from exc
             seeds: list[int | None] = list(entry.get("seeds") or self.seeds or [None])
-            for subset in subsets:
+            chosen = []
+            for subset in resolved:
                 for seed in seeds:
                     overrides = dict(entry.get("set", {}))
                     if seed is not None:
                         overrides["seed"] = seed
-                    cell = Cell(entry["method"], entry["dataset"], resolve_subset(spec, subset),
+                    cell = Cell(entry["method"], entry["dataset"], subset,
                                 overrides, entry.get("size", self.size), seed)
                     if not only or any(cell.matches(pat) for pat in only):
-                        registry.method(cell.method)  # unknown names fail before anything runs
-                        cells.append(cell)
+                        chosen.append(cell)
+            if chosen:  # unknown names and keys fail before anything runs
+                self._check_config(index, registry, spec, resolved[0])
+            cells.extend(chosen)
         return cells
+
+    def _check_config(self, index: int, registry: Registry, dataset: DatasetSpec,
+                      subset: str | None) -> None:
+        entry = self.cells[index]
+        try:
+            method = registry.method(entry["method"])
+        except UsageError as exc:
+            raise self._where(index, exc) from exc
+
+        def resolve(overrides: dict[str, Any]) -> None:
+            request = RunRequest(method=method.name, dataset=dataset.name, subset=subset,
+                                 overrides=overrides)
+            resolve_config(method, dataset, subset, request)
+
+        check_cell_config(self.path or Path(self.name), index, entry, self.defaults, resolve)
 
     def request(self, cell: Cell, out_dir: Path | None, device: str | None) -> RunRequest:
         return RunRequest(method=cell.method, dataset=cell.dataset, subset=cell.subset,
@@ -156,8 +188,11 @@ class CellOutcome:
 
 def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] | None = None,
               force: bool = False, device: str | None = None,
-              on_cell: Callable[[int, int, CellOutcome], None] | None = None
+              on_cell: Callable[[int, int, CellOutcome], None] | None = None,
+              on_run: Callable[[Cell], tuple[EpochCallback, EpochCallback]] | None = None
               ) -> Iterator[CellOutcome]:
+    """Run (or skip) every cell; ``on_run(cell)`` gives the (on_epoch, on_start) callbacks of
+    a cell that runs, ``on_cell`` is told each outcome."""
     cells = suite.expand(registry, only)
     for number, cell in enumerate(cells, start=1):
         request = suite.request(cell, out_dir, device)
@@ -167,7 +202,8 @@ def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] |
         if not force and is_current(target, hashes):
             outcome = CellOutcome(cell, "skipped", read_record(target), 0.0)
         else:
-            record, _, _ = run(request, registry)
+            callbacks = on_run(cell) if on_run is not None else (None, None)
+            record, _, _ = run(request, registry, *callbacks)
             outcome = CellOutcome(cell, "ran", record, time.perf_counter() - started)
         if on_cell is not None:
             on_cell(number, len(cells), outcome)

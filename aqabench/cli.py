@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from typing import NoReturn
 
 from . import __version__
 from .errors import AqabenchError
-from .plugins import STRICT_ENV, PluginWarning
+from .plugins import DISABLE_ENV, STRICT_ENV, PluginWarning
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
 COMMANDS = (
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"aqabench {__version__}")
     parser.add_argument("--strict-plugins", action="store_true",
                         help=f"any plugin failure is fatal (also: {STRICT_ENV}=1)")
+    parser.add_argument("--disable-plugin", action="append", default=[], metavar="NAME",
+                        help="skip a plugin (entry-point or distribution name; repeatable; "
+                        f"also: {DISABLE_ENV}=a,b)")
     parser.add_argument("--traceback", action="store_true", help="show full tracebacks on error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -47,9 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.strict_plugins:
-        import os
-
         os.environ[STRICT_ENV] = "1"
+    if args.disable_plugin:
+        names = [n for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()]
+        os.environ[DISABLE_ENV] = ",".join(names + args.disable_plugin)
     warnings.simplefilter("default")
     warnings.simplefilter("always", PluginWarning)  # one per plugin; the registry loads once
     warnings.formatwarning = lambda msg, cat, *a, **k: f"warning: {msg}\n"  # type: ignore

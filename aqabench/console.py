@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import time
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -24,3 +26,36 @@ def progress(transient: bool = False) -> Progress:
         transient=transient,
         disable=not err.is_terminal,
     )
+
+
+class RunProgress:
+    """Drives one run's progress: its task on ``bar`` on a terminal; off a terminal (nohup, CI
+    logs), where the bar is silent, one plain line per epoch on stderr instead, e.g.
+    ``gdlt / rg-synth: epoch 3/20 loss 0.1234 test srcc 0.456 (1.2 s)``.
+
+    Pass :meth:`on_epoch` and :meth:`on_start` to :func:`aqabench.runner.run`."""
+
+    def __init__(self, bar: Progress, label: str) -> None:
+        self.bar, self.label = bar, label
+        self.task = bar.add_task(label, total=None, status="loading")
+        self.total: int | None = None
+        self.clock = time.perf_counter()
+
+    def on_start(self, config: dict[str, Any]) -> None:
+        self.total = int(config["epochs"])
+        self.clock = time.perf_counter()
+        self.bar.update(self.task, total=self.total, status="training")
+
+    def on_epoch(self, row: dict[str, Any]) -> None:
+        loss = row.get("train_loss", float("nan"))
+        self.bar.update(self.task, advance=1,
+                        status=f"loss {loss:.4f}  test SRCC {row['test_srcc']:.3f}")
+        if self.bar.disable:
+            now = time.perf_counter()
+            err.print(f"{self.label}: epoch {row['epoch']}/{self.total or '?'} loss {loss:.4f} "
+                      f"test srcc {row['test_srcc']:.3f} ({now - self.clock:.1f} s)",
+                      markup=False, highlight=False)
+            self.clock = now
+
+    def done(self) -> None:
+        self.bar.remove_task(self.task)

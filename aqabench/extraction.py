@@ -24,6 +24,7 @@ import torch
 
 from .api import BackboneSpec
 from .errors import DataError, UsageError
+from .fileio import chmod_like_open
 
 PIPELINE_VERSION = 1
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
@@ -165,6 +166,7 @@ def save_npy_atomic(array: np.ndarray, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npy.tmp", dir=path.parent)
     try:
+        chmod_like_open(fd)
         with os.fdopen(fd, "wb") as handle:
             np.save(handle, array, allow_pickle=False)
         os.replace(tmp, path)

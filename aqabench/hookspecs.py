@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pluggy
 
-from .api import BackboneSpec, DatasetSpec, MethodSpec
+from .specs import BackboneSpec, DatasetSpec, MethodSpec
 
 hookspec = pluggy.HookspecMarker("aqabench")
 hookimpl = pluggy.HookimplMarker("aqabench")

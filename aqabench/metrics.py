@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
-from scipy import stats
+
+
+def _scipy_stats() -> Any:
+    """``scipy.stats``, imported on first use (the CLI's ``--help`` must not pay for it)."""
+    from scipy import stats
+
+    return stats
 
 ArrayLike = Sequence[float] | np.ndarray
 
@@ -35,14 +42,14 @@ def srcc(pred: ArrayLike, true: ArrayLike) -> float:
     p, t = _pair(pred, true)
     if np.ptp(p) == 0 or np.ptp(t) == 0:
         return 0.0
-    return float(stats.spearmanr(p, t).statistic)
+    return float(_scipy_stats().spearmanr(p, t).statistic)
 
 
 def pearson(pred: ArrayLike, true: ArrayLike) -> float:
     p, t = _pair(pred, true)
     if np.ptp(p) == 0 or np.ptp(t) == 0:
         return 0.0
-    return float(stats.pearsonr(p, t).statistic)
+    return float(_scipy_stats().pearsonr(p, t).statistic)
 
 
 def l2(pred: ArrayLike, true: ArrayLike) -> float:

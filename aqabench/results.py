@@ -18,7 +18,9 @@ Schema (``schema_version`` 1)::
     data        dataset metadata (e.g. a twin's oracle ceiling), sizes (+ val_size, val_ids)
     profile     parameters / MACs / latency (when profiled), or null
     provenance  aqabench/torch/python/numpy versions, git sha + dirty flag, resolved config and
-                its hash, device, wall time, argv, start time
+                its hash, device, wall time, argv, start time; ``plugins``: for the method,
+                dataset and backbone, its name and the plugin, distribution and version that
+                provided it (``"via": "dataset"``: features the dataset itself supplies)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError
+from .fileio import chmod_like_open
 
 SCHEMA_VERSION = 1
 #: ``final`` (last epoch), ``val`` (chosen on the validation split; only in records run with
@@ -69,10 +72,12 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 def write_json_atomic(data: str, path: Path) -> Path:
-    """Write ``data`` to ``path`` via a temp file in the same folder and a rename."""
+    """Write ``data`` to ``path`` via a temp file in the same folder and a rename (the file
+    gets the mode ``open`` would give it: the umask is respected)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        chmod_like_open(fd)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(data)
             handle.flush()

@@ -327,6 +327,8 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     record = make_record(state, method, dataset, subset, bundle, chash,
                          time.perf_counter() - clock, started, val)
     record["provenance"]["code_hash"] = code_hash(registry, method.name, dataset.name)
+    record["provenance"]["plugins"] = registry.provenance(method.name, dataset.name,
+                                                          bundle.backbone)
     record["identity"]["size"] = request.size
     record["identity"]["setting"] = setting_tag(method, dataset.name, subset, state.config)
     record["profile"] = run_profile(model, state.info, state.config, method.needs)

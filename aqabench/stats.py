@@ -26,7 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
+
+
+def _sps() -> Any:
+    """``scipy.stats``, imported on first use (it takes ~0.5 s: the CLI's ``--help`` must not)."""
+    from scipy import stats as sps
+
+    return sps
+
 
 N_RESAMPLES = 2000
 CONFIDENCE = 0.95
@@ -45,8 +52,8 @@ SEPARATION_TEXT = (
 def _srcc_along(pred: np.ndarray, truth: np.ndarray, axis: int = -1) -> np.ndarray:
     """Spearman's rho along ``axis`` (average ranks for ties); 0 where a side is constant,
     as :func:`aqabench.metrics.srcc`."""
-    rp = sps.rankdata(pred, axis=axis)
-    rt = sps.rankdata(truth, axis=axis)
+    rp = _sps().rankdata(pred, axis=axis)
+    rt = _sps().rankdata(truth, axis=axis)
     rp = rp - rp.mean(axis=axis, keepdims=True)
     rt = rt - rt.mean(axis=axis, keepdims=True)
     num = (rp * rt).sum(axis=axis)
@@ -85,7 +92,7 @@ def _bootstrap(data: tuple[np.ndarray, ...], statistic: Any, method: str, n_resa
                seed: int, level: float) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # degenerate resamples are handled by the callers
-        return sps.bootstrap(data, statistic, paired=True, vectorized=True, axis=-1,
+        return _sps().bootstrap(data, statistic, paired=True, vectorized=True, axis=-1,
                              n_resamples=n_resamples, method=method, confidence_level=level,
                              rng=np.random.default_rng(seed))
 
@@ -242,7 +249,7 @@ def t_interval(values: Sequence[float], level: float = CONFIDENCE) -> tuple[floa
     mean, std, n = seed_summary(values)
     if std is None:
         raise ValueError("a t-interval needs at least two seeds")
-    half = float(sps.t.ppf(0.5 + level / 2.0, n - 1)) * std / math.sqrt(n)
+    half = float(_sps().t.ppf(0.5 + level / 2.0, n - 1)) * std / math.sqrt(n)
     return mean - half, mean + half
 
 
@@ -254,7 +261,7 @@ def separated(a: Sequence[float], a_interval: tuple[float, float] | None,
     if len(a) >= 2 and len(b) >= 2:
         if np.std(a) == 0 and np.std(b) == 0:
             return bool(np.mean(a) != np.mean(b))
-        return bool(sps.ttest_ind(a, b, equal_var=False).pvalue < alpha)
+        return bool(_sps().ttest_ind(a, b, equal_var=False).pvalue < alpha)
     if a_interval is None or b_interval is None:
         return None
     return a_interval[1] < b_interval[0] or b_interval[1] < a_interval[0]

@@ -20,6 +20,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Each test gets its own cache dir and a freshly loaded plugin registry."""
     monkeypatch.setenv("AQABENCH_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("AQABENCH_STRICT_PLUGINS", raising=False)
+    monkeypatch.delenv("AQABENCH_DISABLE_PLUGINS", raising=False)
     reset_registry()
     yield
     reset_registry()

@@ -82,7 +82,7 @@ def test_suite_seeds_and_per_cell_override(tmp_path: Path) -> None:
     plain = Suite.load(str(write_suite(tmp_path)))
     assert [c.label for c in plain.expand(get_registry())] == ["ridge toy-synth",
                                                                 "ridge toy-synth seed4"]
-    with pytest.raises(DataError, match="not a valid suite file.*bad suite seeds"):
+    with pytest.raises(DataError, match="seeded.json: bad suite seeds"):
         Suite.load(str(write_suite(tmp_path, seeds="zero")))
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from .. import console
-from ..bench import CellOutcome, Suite, run_suite
 from ..plugins import get_registry
+
+if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
+    from ..bench import CellOutcome
 
 DEFAULT_OUT = Path("leaderboards/results")
 
@@ -30,6 +32,8 @@ def add_parser(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..bench import Suite, run_suite
+
     registry = get_registry()
     suite = Suite.load(args.suite)
     if args.list:
@@ -43,6 +47,11 @@ def main(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with console.progress() as bar:
         task = bar.add_task(f"suite {suite.name}", total=total, status="")
+        running: list[console.RunProgress] = []
+
+        def on_run(cell: Any) -> tuple[Any, Any]:
+            running.append(console.RunProgress(bar, cell.label))
+            return running[-1].on_epoch, running[-1].on_start
 
         def on_cell(number: int, count: int, outcome: CellOutcome) -> None:
             rec = outcome.record or {}
@@ -50,6 +59,8 @@ def main(args: argparse.Namespace) -> int:
             line = (f"[{number}/{count}] {outcome.cell.label}: {outcome.status}, final SRCC "
                     f"{final.get('srcc', float('nan')):.3f}, best {best.get('srcc', 0):.3f} "
                     f"@ {best.get('epoch', '-')}, {outcome.seconds:.1f} s")
+            while running:
+                running.pop().done()
             console.err.print(line)
             bar.update(task, advance=1, status=outcome.cell.label)
             table.add_row(outcome.cell.label, outcome.status, f"{final.get('srcc', 0):.3f}",
@@ -57,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
                           f"{outcome.seconds:.1f}")
 
         outcomes = list(run_suite(suite, registry, args.out, args.only, args.force,
-                                  args.device, on_cell))
+                                  args.device, on_cell, on_run))
     wall = time.perf_counter() - started
     console.out.print(table)
     ran = sum(o.status == "ran" for o in outcomes)

@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import console
-from ..api import DataRequest, DatasetSpec, resolve_factory
 from ..errors import DataError, UsageError
 from ..plugins import get_registry
-from ..runner import data_request, default_cache_dir, load_bundle, resolve_subset
+from ..specs import DataRequest, DatasetSpec, resolve_factory
 
 
 def add_parser(sub: Any) -> None:
@@ -76,6 +75,8 @@ def _spec(name: str) -> DatasetSpec:
 def describe(spec: DatasetSpec, subset: str | None, size: str, root: Path | None = None
              ) -> dict[str, Any]:
     """The spec's facts merged with its ``info`` hook (cheap: no data is loaded)."""
+    from ..runner import default_cache_dir
+
     facts: dict[str, Any] = {
         "dataset": spec.name, "description": spec.description, "synthetic": spec.synthetic,
         "subsets": list(spec.subsets), "default_subset": spec.default_subset,
@@ -90,6 +91,8 @@ def describe(spec: DatasetSpec, subset: str | None, size: str, root: Path | None
 
 
 def main_info(args: argparse.Namespace) -> int:
+    from ..runner import resolve_subset
+
     spec = _spec(args.dataset)
     subset = resolve_subset(spec, args.subset)
     facts = describe(spec, subset, args.size, args.data_root)
@@ -148,6 +151,8 @@ def _umask() -> int:
 
 
 def main_export(args: argparse.Namespace) -> int:
+    from ..runner import data_request, load_bundle, resolve_subset
+
     spec = _spec(args.dataset)
     if spec.export is None:
         catalog = get_registry().datasets

@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .. import console
 from ..errors import AqabenchError
-from ..extraction import (
-    build_backbone,
-    extract_video,
-    list_videos,
-    probe_video,
-    save_npy_atomic,
-)
 from ..plugins import get_registry
-from ..runner import default_cache_dir
-from ..train import resolve_device
+
+if TYPE_CHECKING:  # numpy, torch and the harness load when the command runs, not for --help
+    import numpy as np
 
 
 def add_parser(sub: Any) -> None:
@@ -43,6 +35,10 @@ def add_parser(sub: Any) -> None:
 def extract_many(videos: list[Path], backbone_name: str, clip_len: int | None, device: str,
                  cache: bool) -> dict[Path, np.ndarray]:
     """Features of every video, with a progress bar per video on stderr."""
+    from ..extraction import build_backbone, extract_video, probe_video
+    from ..runner import default_cache_dir
+    from ..train import resolve_device
+
     spec = get_registry().backbone(backbone_name)
     for video in videos:  # a bad video fails before any work is done
         probe_video(video)
@@ -66,6 +62,8 @@ def extract_many(videos: list[Path], backbone_name: str, clip_len: int | None, d
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..extraction import list_videos, save_npy_atomic
+
     videos = list_videos(args.video)
     results = extract_many(videos, args.backbone, args.clip_len, args.device, not args.no_cache)
     for video, features in results.items():

@@ -14,9 +14,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import figures
-from ..leaderboard import board_inputs, check, render_all, write_all
-
 DEFAULT_ROOT = Path("leaderboards")
 
 
@@ -32,6 +29,9 @@ def add_parser(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from .. import figures
+    from ..leaderboard import board_inputs, check, render_all, write_all
+
     files = render_all(args.root)
     if args.check:
         problems = check(files)

@@ -13,20 +13,19 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from rich.table import Table
 
 from .. import console
-from ..api import AQAModel, DataInfo, DataRequest, DatasetSpec, MethodSpec, resolve_factory
 from ..config import fill_score_normalisation, merge_config, parse_overrides
 from ..errors import RunError
 from ..plugins import get_registry
-from ..profile import example_batch, measure_latency, profile_clips, profile_macs
 from ..results import dumps, write_json_atomic
-from ..runner import default_cache_dir, method_defaults, requested_variant, resolve_subset
-from ..train import resolve_device
+from ..specs import DataRequest, DatasetSpec, MethodSpec, resolve_factory
+
+if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
+    from ..api import AQAModel, DataInfo
 
 DEFAULT_DIM, DEFAULT_RANGE, DEFAULT_DATASET = 1024, (0.0, 25.0), "rg"
 
@@ -67,6 +66,9 @@ def data_info(name: str, spec: DatasetSpec | None, subset: str | None, clips: in
               ) -> tuple[DataInfo, frozenset[str]]:
     """A DataInfo from the spec's cheap ``info(request)`` dict, or the defaults; and the
     extras that dict describes as integer codes (``"long [N], ..."``)."""
+    from ..api import DataInfo
+    from ..runner import default_cache_dir
+
     info: dict[str, Any] = {}
     if spec is not None and spec.info is not None:
         root = os.environ.get(spec.root_env) if spec.root_env else None
@@ -94,10 +96,16 @@ def default_dataset(method: MethodSpec) -> str:
     return DEFAULT_DATASET
 
 
-Built = tuple[MethodSpec, dict[str, Any], DataInfo, frozenset[str], AQAModel]
+Built = tuple[MethodSpec, dict[str, Any], "DataInfo", frozenset[str], "AQAModel"]
 
 
 def build(args: argparse.Namespace) -> Built:
+    import torch
+
+    from ..api import AQAModel
+    from ..profile import profile_clips
+    from ..runner import method_defaults, requested_variant, resolve_subset
+
     registry = get_registry()
     method = registry.method(args.method)
     name = args.dataset or default_dataset(method)
@@ -118,6 +126,11 @@ def build(args: argparse.Namespace) -> Built:
 
 
 def profile(args: argparse.Namespace) -> dict[str, Any]:
+    import torch
+
+    from ..profile import example_batch, measure_latency, profile_clips, profile_macs
+    from ..train import resolve_device
+
     method, config, info, codes, model = build(args)
     clips = args.clips or profile_clips(config)
     batch = example_batch(info, clips, method.needs, args.exemplars, int(config["seed"]), codes)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
@@ -17,8 +17,10 @@ from ..config import parse_overrides, parse_seeds
 from ..errors import UsageError
 from ..plugins import get_registry
 from ..results import PROTOCOLS
-from ..runner import RunRequest, run, with_seed
 from ..stats import seed_summary
+
+if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
+    from ..runner import RunRequest
 
 DEFAULT_OUT = Path("runs")
 
@@ -53,6 +55,8 @@ PROTOCOL_LABELS = {"final": "final epoch", "val": "epoch chosen on val",
 
 
 def request_from_args(args: argparse.Namespace) -> RunRequest:
+    from ..runner import RunRequest
+
     overrides = parse_overrides(args.overrides)
     if getattr(args, "select", None):
         overrides["select"] = args.select
@@ -122,6 +126,8 @@ def seeds_from_args(args: argparse.Namespace, request: RunRequest) -> list[int] 
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..runner import with_seed
+
     base = request_from_args(args)
     seeds = seeds_from_args(args, base)
     requests = [with_seed(base, seed) for seed in seeds] if seeds is not None else [base]
@@ -132,20 +138,14 @@ def main(args: argparse.Namespace) -> int:
 
 
 def run_one(request: RunRequest, args: argparse.Namespace) -> dict[str, Any]:
+    from ..runner import run
+
     registry = get_registry()
     seed = request.overrides.get("seed")
     label = f"{args.method} / {args.dataset}" + (f" seed {seed}" if seed is not None else "")
     with console.progress(transient=True) as bar:
-        task = bar.add_task(label, total=None, status="loading")
-
-        def on_epoch(row: dict[str, Any]) -> None:
-            bar.update(task, advance=1, status=f"loss {row.get('train_loss', float('nan')):.4f}"
-                       f"  test SRCC {row['test_srcc']:.3f}")
-
-        def on_start(config: dict[str, Any]) -> None:
-            bar.update(task, total=config["epochs"], status="training")
-
-        record, _, path = run(request, registry, on_epoch, on_start)
+        watch = console.RunProgress(bar, label)
+        record, _, path = run(request, registry, watch.on_epoch, watch.on_start)
     console.out.print(summary_table(record))
     if path is not None:
         console.out.print(f"record: {path}")

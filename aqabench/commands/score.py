@@ -12,21 +12,19 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from rich.table import Table
 
 from .. import console
-from ..api import FeatureSet
-from ..checkpoint import Checkpoint, load_checkpoint, restore_model
 from ..config import parse_overrides
 from ..errors import DataError, UsageError
-from ..extraction import build_backbone, extract_video
 from ..plugins import Registry, get_registry
-from ..runner import default_cache_dir
-from ..sampling import test_batches
-from ..train import resolve_device
+
+if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
+    import torch
+
+    from ..checkpoint import Checkpoint
 
 DEFAULT_BACKBONE = "i3d"
 #: Outputs with more values than this per video (attention maps, embeddings) are not printed.
@@ -63,6 +61,11 @@ def choose_backbone(registry: Registry, checkpoint: Checkpoint, wanted: str | No
 def video_features(path: Path, registry: Registry, backbone_name: str, clip_len: int | None,
                    device: torch.device) -> tuple[torch.Tensor, str]:
     """``[clips, dim]`` features of ``path`` and the backbone that made them."""
+    import torch
+
+    from ..extraction import build_backbone, extract_video
+    from ..runner import default_cache_dir
+
     if path.suffix.lower() == ".npy":
         from ..api import resolve_factory
 
@@ -79,6 +82,8 @@ def video_features(path: Path, registry: Registry, backbone_name: str, clip_len:
 
 
 def extras_tensors(items: list[str]) -> dict[str, torch.Tensor]:
+    import torch
+
     out = {}
     for key, value in parse_overrides(items).items():
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -91,6 +96,11 @@ def extras_tensors(items: list[str]) -> dict[str, torch.Tensor]:
 def predict(checkpoint: Checkpoint, model: Any, name: str, features: torch.Tensor,
             extras: dict[str, torch.Tensor], device: torch.device) -> dict[str, Any]:
     """Run the model once on one video as the harness's test evaluation would."""
+    import torch
+
+    from ..api import FeatureSet
+    from ..sampling import test_batches
+
     config = checkpoint.config
     data = FeatureSet.from_sequences([name], [features], [math.nan], extras)
     batch = next(iter(test_batches(data, config))).to(device)
@@ -114,6 +124,9 @@ def predict(checkpoint: Checkpoint, model: Any, name: str, features: torch.Tenso
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..checkpoint import load_checkpoint, restore_model
+    from ..train import resolve_device
+
     registry = get_registry()
     checkpoint = load_checkpoint(args.checkpoint)
     method = registry.method(args.method)

@@ -16,7 +16,6 @@ from typing import Any
 from ..errors import AqabenchError, UsageError
 from ..plugins import get_registry
 from ..results import PROTOCOLS, write_json_atomic
-from ..runner import method_defaults
 from ..table_layouts import LAYOUTS, build_table, load_inputs
 from ..tables import FORMATS, REPORTED_DIR, render
 
@@ -39,6 +38,8 @@ def add_parser(sub: Any) -> None:
 
 def registry_defaults(method: str, dataset: str, subset: str | None) -> dict[str, Any] | None:
     """The installed method's defaults for that dataset (None when it is not installed)."""
+    from ..runner import method_defaults
+
     try:
         return method_defaults(get_registry().method(method), dataset, subset)
     except AqabenchError:

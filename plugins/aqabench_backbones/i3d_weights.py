@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from aqabench.errors import DataError
+from aqabench.fileio import chmod_like_open
 
 from . import safe_pickle
 
@@ -122,6 +123,7 @@ def load_state_dict(cache_dir: Path) -> dict[str, torch.Tensor]:
         raise DataError(source, f"not the expected I3D checkpoint ({exc})") from exc
     cached.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".i3d-", suffix=".tmp", dir=cached.parent)
+    chmod_like_open(fd)
     os.close(fd)
     try:
         torch.save(state, tmp)

@@ -11,6 +11,10 @@ from aqabench.api import AQAModel, Batch, DataInfo
 
 
 class AttentionPool(AQAModel):
+    #: Padding clips get zero attention, so the harness may batch test videos of mixed lengths
+    #: (``aqabench.testing.check_padding_invariance`` holds the model to it).
+    masks_padding = True
+
     def __init__(self, feature_dim: int, hidden: int) -> None:
         super().__init__()
         self.embed = nn.Sequential(nn.Linear(feature_dim, hidden), nn.ReLU())

@@ -1,0 +1,129 @@
+"""Spec dataclasses a plugin registers, and lazy factories: nothing here imports torch.
+
+A spec names its factories as callables or ``"module:attr"`` strings; listing plugins (and
+``aqabench --help``) never imports the heavy code behind them. :mod:`aqabench.api` re-exports
+everything here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import PluginError
+
+Factory = Callable[..., Any] | str
+
+#: Keys a method may list in :attr:`MethodSpec.needs`.
+KNOWN_NEEDS = frozenset({"exemplars", "stage_labels"})
+
+
+def resolve_factory(factory: Factory) -> Callable[..., Any]:
+    """Turn a ``"package.module:attr"`` string into the object it names (callables pass through).
+
+    Imports the module and looks the attribute up, calling nothing; a string that does not
+    resolve (typo, missing module or dependency) is a one-line :class:`PluginError` naming it.
+    """
+    if callable(factory):
+        return factory
+    module_name, _, attr = str(factory).partition(":")
+    if not module_name or not attr:
+        raise PluginError(f"factory {factory!r} must look like 'package.module:attr'")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise PluginError(f"factory {factory!r} does not resolve: "
+                          f"{type(exc).__name__}: {exc}") from exc
+    if not callable(obj):
+        raise PluginError(f"factory {factory!r} names a {type(obj).__name__}, not a callable")
+    return obj
+
+
+# --------------------------------------------------------------------------------------- specs
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset: how to load its splits. ``loader(request: DataRequest) -> DataBundle``."""
+
+    name: str
+    loader: Factory
+    description: str = ""
+    subsets: tuple[str, ...] = ()
+    default_subset: str | None = None
+    synthetic: bool = False
+    #: Environment variable holding the data root (real datasets), e.g. ``AQABENCH_FISV_ROOT``.
+    root_env: str | None = None
+    #: Paper table this dataset's columns belong to, e.g. ``"cofinal-tab1"``.
+    table_layout: str | None = None
+    citation: str = ""
+    homepage: str = ""
+    #: Optional ``info(request) -> dict`` (sizes, score ranges, folder tree) for ``data info``.
+    info: Factory | None = None
+    #: Optional ``check(request) -> list[str]`` listing every problem of a real download.
+    check: Factory | None = None
+    #: Optional ``export(load, subset, folder, progress) -> dict`` for ``data export``: writes
+    #: the dataset in its real released layout into ``folder`` (fresh and empty; the harness
+    #: renames it into place). ``load(subset) -> DataBundle`` loads one subset the harness's
+    #: way, ``subset`` is ``--subset`` (``None``: every subset the layout holds),
+    #: ``progress(done, total)`` is called per video written. Returns ``{"dataset": the real
+    #: loader that reads it back, "subsets": [...], "videos": {"train": n, "test": m}}``.
+    export: Factory | None = None
+    #: Feature backbone the released features come from (``"vst"``, ``"i3d"``, ``"synthetic"``).
+    backbone: str = "precomputed"
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """A clip-feature extractor. ``factory(device) -> Backbone`` (see :class:`Backbone`)."""
+
+    name: str
+    factory: Factory
+    feature_dim: int
+    clip_len: int
+    description: str = ""
+    weights: str = ""
+    citation: str = ""
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """An AQA method.
+
+    ``build(config, info) -> AQAModel``; ``defaults(dataset, subset) -> dict`` gives the paper's
+    hyper-parameters for that dataset (merged over the harness's :data:`BASE_CONFIG`).
+    """
+
+    name: str
+    build: Factory
+    defaults: Factory | None = None
+    description: str = ""
+    paper: str = ""
+    citation: str = ""
+    #: Extra inputs the harness must supply: ``"exemplars"`` (paired training samples),
+    #: ``"stage_labels"`` (per-sample stage/transition annotations).
+    needs: frozenset[str] = frozenset()
+    #: Datasets the method can run on (``None`` = any with clip features).
+    datasets: tuple[str, ...] | None = None
+    #: Valid values of the method's own config keys, checked with the harness's before a run
+    #: (and when a checkpoint is restored): ``{"dropout": Range(0, 1, high_open=True)}``, each
+    #: an :class:`aqabench.config.Range` or :class:`aqabench.config.Choice`. Optional.
+    config_ranges: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.needs) - KNOWN_NEEDS
+        if unknown:
+            raise ValueError(f"method {self.name!r}: unknown needs {sorted(unknown)}")
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """What the harness asks a dataset loader for."""
+
+    subset: str | None = None
+    root: Path | None = None
+    size: str = "full"  # synthetic twins: "full" or "tiny"
+    cache_dir: Path | None = None
