@@ -86,29 +86,17 @@ def test_suite_seeds_and_per_cell_override(tmp_path: Path) -> None:
         Suite.load(str(write_suite(tmp_path, seeds="zero")))
 
 
-def test_ci_suite_seeds_fit_the_budget() -> None:
-    """The ci suite's seeds, priced with the committed 1-seed records' wall times."""
-    root = Path(__file__).resolve().parent.parent / "leaderboards" / "results"
-    walls = {}
-    for path in root.glob("*.json"):
-        record = json.loads(path.read_text())
-        ident = record["identity"]
-        walls[(ident["method"], ident["dataset"], ident["subset"], ident.get("setting"))] = \
-            record["provenance"]["wall_seconds"]
+def test_ci_suite_plans_three_seeds_and_one_record_per_seed() -> None:
+    """The ci suite's seeds plan (its time is measured by ``benchmarks/perf.py --suite``, not
+    by a test: committed records' wall times depend on the machine's load)."""
     suite = Suite.load("ci")
     from aqabench.bench import planned
 
-    total, seeds = 0.0, set()
+    names, seeds = set(), set()
     for cell in suite.expand(get_registry()):
         name, _ = planned(suite, cell, get_registry())
-        ident = read_setting(name)
-        total += walls[(cell.method, cell.dataset, cell.subset, ident)]
+        assert f"seed{cell.seed}" in name
+        names.add(name)
         seeds.add(cell.seed)
     assert seeds == {0, 1, 2}
-    assert total <= 31 * 60
-
-
-def read_setting(name: str) -> str | None:
-    """The ablation setting in a record file name (``use_lr-false`` -> ``use_lr=false``)."""
-    last = name.removesuffix(".json").split("__")[-1]
-    return last.replace("-", "=") if last.startswith("use_") else None
+    assert len(names) == len(suite.expand(get_registry()))
