@@ -22,6 +22,7 @@ from ..extraction import (
     probe_video,
     save_npy_atomic,
 )
+from ..outputs import writable_dir, write_failed
 from ..plugins import get_registry
 from ..runner import default_cache_dir
 from ..train import resolve_device
@@ -67,8 +68,12 @@ def extract_many(videos: list[Path], backbone_name: str, clip_len: int | None, d
 
 def main(args: argparse.Namespace) -> int:
     videos = list_videos(args.video)
+    writable_dir(args.out)  # before any video is decoded
     results = extract_many(videos, args.backbone, args.clip_len, args.device, not args.no_cache)
     for video, features in results.items():
-        path = save_npy_atomic(features, args.out / f"{video.stem}.npy")
+        try:
+            path = save_npy_atomic(features, args.out / f"{video.stem}.npy")
+        except OSError as exc:
+            raise write_failed(args.out, exc, "cannot write the features") from None
         console.out.print(f"{path}  [{features.shape[0]}, {features.shape[1]}]")
     return 0
