@@ -3,7 +3,9 @@
 Every plugin — first-party ones included — is an entry point in the ``aqabench`` group. Each
 entry point is loaded and registered on its own: one that fails to import, or raises in a hook,
 is recorded (name, distribution, version, traceback) and warned about once; every other plugin
-keeps working, and selecting anything from the broken one prints its error. With strict mode
+keeps working (a plugin raising ``SystemExit`` or ``KeyboardInterrupt`` itself included; a
+real Ctrl-C, seen by :mod:`aqabench.interrupts`, still stops), and selecting anything from
+the broken one prints its error. With strict mode
 (``--strict-plugins`` or ``AQABENCH_STRICT_PLUGINS=1``) any failure is fatal.
 """
 
@@ -24,6 +26,7 @@ import pluggy
 from . import hookspecs
 from .api import BackboneSpec, DatasetSpec, MethodSpec
 from .errors import PluginError, UsageError
+from .interrupts import interrupted_by_user, sigint_witness
 
 ENTRY_POINT_GROUP = "aqabench"
 STRICT_ENV = "AQABENCH_STRICT_PLUGINS"
@@ -108,7 +111,11 @@ class Registry:
             for kind, hook_name in HOOKS.items():
                 for impl in getattr(manager.hook, hook_name).get_hookimpls():
                     impl.function(register=self._register_for(kind, record))
-        except Exception as exc:  # noqa: BLE001 - isolation is the point
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - isolation is the point
+            self._fail(record, exc)
+        except KeyboardInterrupt as exc:  # the user's Ctrl-C stops; a plugin's own raise fails
+            if interrupted_by_user():
+                raise
             self._fail(record, exc)
         return record
 
@@ -206,12 +213,13 @@ def load_registry(
     if eps is None:
         eps = entry_points(group=ENTRY_POINT_GROUP)
     seen: set[tuple[str, str]] = set()
-    for ep in sorted(eps, key=lambda e: e.name):
-        if (ep.name, ep.value) in seen:  # the same distribution found twice on sys.path
-            continue
-        seen.add((ep.name, ep.value))
-        distribution, version = _distribution(ep)
-        registry.add_plugin(ep.name, ep.load, distribution, version)
+    with sigint_witness():
+        for ep in sorted(eps, key=lambda e: e.name):
+            if (ep.name, ep.value) in seen:  # the same distribution found twice on sys.path
+                continue
+            seen.add((ep.name, ep.value))
+            distribution, version = _distribution(ep)
+            registry.add_plugin(ep.name, ep.load, distribution, version)
     return registry
 
 
