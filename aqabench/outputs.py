@@ -43,9 +43,12 @@ def writable_dir(path: Path, flag: str = "--out") -> Path:
     """Prove a file can be created, written and synced in ``path``. Folders made for the probe
     are removed again: a run refused later (bad data) leaves nothing behind."""
     path = Path(path).absolute()
-    if path.exists() and not path.is_dir():
-        raise DataError(path, f"{flag} is a file, not a folder")
-    created = _missing_folders(path)
+    try:
+        if path.exists() and not path.is_dir():
+            raise DataError(path, f"{flag} is a file, not a folder")
+        created = _missing_folders(path)
+    except OSError as exc:  # e.g. a parent without search permission
+        raise write_failed(path, exc, f"{flag} cannot be created") from None
     try:
         path.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".aqabench-probe.", dir=path)
@@ -76,7 +79,11 @@ def _remove_empty(folders: list[Path]) -> None:
 def writable_file(path: Path, flag: str) -> Path:
     """A file to be written at ``path``: not a folder, and its folder writable."""
     path = Path(path)
-    if path.is_dir():
+    try:
+        is_dir = path.is_dir()
+    except OSError as exc:
+        raise write_failed(path, exc, f"{flag} cannot be written") from None
+    if is_dir:
         raise DataError(path, f"{flag} is a folder; give a file path")
     writable_dir(path.parent if str(path.parent) else Path("."), f"the folder of {flag}")
     return path

@@ -5,6 +5,10 @@ exit 2, found BEFORE training; a write that fails late leaves neither record nor
 from __future__ import annotations
 
 import errno
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -122,3 +126,22 @@ def test_extract_out_unwritable_before_decoding(case: str, registry, tmp_path: P
     code, _, err = run_cli("extract", video, "--backbone", "fake", "--out", out)
     assert code == 2 and len(err.strip().splitlines()) == 1, err
     assert ("is a file" if case == "a file" else "Read-only file system") in err
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root and setpriv to drop the DAC capabilities")
+def test_out_under_a_folder_without_permission_for_real(tmp_path: Path) -> None:
+    write_rg(tmp_path / "data")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)  # read + search, no write: as a user without root's capabilities
+    try:
+        done = subprocess.run(
+            ["setpriv", "--bounding-set=-dac_override,-dac_read_search", sys.executable, "-m",
+             "aqabench.cli", "run", "--method", "ridge", "--dataset", "rg", "--data-root",
+             str(tmp_path / "data"), "--epochs", "1", "--out", str(locked / "runs")],
+            capture_output=True, text=True, timeout=300)
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "--out cannot be created (Permission denied)" in done.stderr
+    assert not (locked / "runs").exists()
