@@ -96,3 +96,17 @@ def test_the_good_checkpoint_still_scores(trained: Path, tmp_path: Path, run_cli
     code, out, err = run_cli("score", tmp_path / "clip.npy", "--method", "ridge",
                              "--checkpoint", trained, "--json")
     assert code == 0 and '"score"' in out, err
+
+
+@pytest.mark.parametrize("shape", ["(-1, 16)", "(-99999999999999999999, 16)",
+                                   "(99999999999999, 1024)"])
+def test_score_features_with_a_bad_npy_header(shape: str, trained: Path, tmp_path: Path,
+                                              run_cli) -> None:
+    from tests.test_bad_data import _npy_shape
+
+    clip = tmp_path / "clip.npy"
+    np.save(clip, np.zeros((4, FAKE_DIM), np.float32))
+    _npy_shape(clip, shape)
+    code, _, err = run_cli("score", clip, "--method", "ridge", "--checkpoint", trained)
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "clip.npy: not a readable .npy feature file" in err
