@@ -13,6 +13,12 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = ["__version__"]
 
-from .hookspecs import hookimpl  # noqa: E402  (plugins write ``@aqabench.hookimpl``)
+try:
+    from .hookspecs import hookimpl  # noqa: E402  (plugins write ``@aqabench.hookimpl``)
+except KeyboardInterrupt:  # Ctrl-C while torch loads: the CLI cannot catch it yet
+    from .interrupts import exit_if_cli_start
+
+    exit_if_cli_start()
+    raise
 
 __all__ += ["hookimpl"]

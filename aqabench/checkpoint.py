@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import pickle
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,25 +21,15 @@ import torch
 
 from . import __version__
 from .api import AQAModel, DataInfo, MethodSpec, resolve_factory
-from .config import Range, validate
+from .checkpoint_schema import validate
+from .config import validate as validate_config
 from .errors import DataError, UsageError
+from .outputs import write_failed
 from .results import record_filename
 
 FORMAT = "aqabench-checkpoint"
 VERSION = 1
 SUFFIX = ".pt"
-MAX_FEATURE_DIM = 65536
-#: What a checkpoint may declare about its data, checked before any network is built from it
-#: (a claimed 10**12-d feature would otherwise die in the allocator).
-SHAPES: dict[str, Range] = {
-    "feature_dim": Range(1, MAX_FEATURE_DIM, integer=True),
-    "max_length": Range(1, 10**6, integer=True),
-    "train_size": Range(0, integer=True),
-    "test_size": Range(0, integer=True),
-    "score_min": Range(),
-    "score_max": Range(),
-}
-CARDINALITY = Range(1, 10**6, integer=True)
 
 
 def plain(value: Any) -> Any:
@@ -85,14 +74,20 @@ def save_checkpoint(path: Path, model: AQAModel, identity: Mapping[str, Any],
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
     }
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    if path.is_dir():
+        raise DataError(path, "--save-checkpoint is a folder; give a file path")
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         torch.save(payload, tmp)
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:  # torch reports a failed write as RuntimeError
+        raise write_failed(path, exc, "cannot write the checkpoint") from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return path
 
 
@@ -116,36 +111,18 @@ def load_checkpoint(path: Path) -> Checkpoint:
         raise DataError(path, "no such checkpoint file")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure to parse foreign bytes is bad data
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(path, f"not a readable aqabench checkpoint ({first})") from exc
+        raise DataError(path, f"not a readable aqabench checkpoint ({first[:200]})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise DataError(path, "not an aqabench checkpoint (saved by 'aqabench run "
                               "--save-checkpoint')")
     if payload.get("version") != VERSION:
         raise DataError(path, f"checkpoint version {payload.get('version')} is not supported "
                               f"(this aqabench reads {VERSION})")
-    try:
-        raw = dict(payload["info"])
-        raw["extras"] = tuple(raw.get("extras", ()))
-        info = DataInfo(**raw)
-        check_shapes(path, info)
-        return Checkpoint(path=path, identity=dict(payload["identity"]),
-                          config=dict(payload["config"]), info=info,
-                          state_dict=dict(payload["state_dict"]))
-    except (KeyError, TypeError) as exc:
-        raise DataError(path, f"checkpoint is incomplete ({exc})") from exc
-
-
-def check_shapes(path: Path, info: DataInfo) -> None:
-    """The declared data shapes are sane (:data:`SHAPES`), or a DataError naming the file."""
-    declared = {key: getattr(info, key) for key in SHAPES}
-    declared.update({f"cardinality of {k}": v for k, v in dict(info.cardinalities).items()})
-    for key, value in declared.items():
-        rule = SHAPES.get(key, CARDINALITY)
-        if not rule.accepts(value):
-            raise DataError(path, f"checkpoint declares {key} = {value!r}; expected "
-                                  f"{rule.describe()}")
+    identity, config, info, state_dict = validate(payload, path)
+    return Checkpoint(path=path, identity=dict(identity), config=dict(config), info=info,
+                      state_dict=dict(state_dict))
 
 
 def restore_model(checkpoint: Checkpoint, method: MethodSpec) -> AQAModel:
@@ -154,13 +131,17 @@ def restore_model(checkpoint: Checkpoint, method: MethodSpec) -> AQAModel:
         raise UsageError(f"{checkpoint.path} holds a {checkpoint.method!r} model, "
                          f"not {method.name!r}")
     try:
-        validate(checkpoint.config, method.config_ranges)
+        validate_config(checkpoint.config, method.config_ranges)
     except UsageError as exc:
         raise DataError(checkpoint.path, f"checkpoint config: {exc}") from None
-    model = resolve_factory(method.build)(checkpoint.config, checkpoint.info)
+    try:
+        model = resolve_factory(method.build)(checkpoint.config, checkpoint.info)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(checkpoint.path, f"its config does not build a {method.name!r} model "
+                                         f"({type(exc).__name__}: {exc})") from None
     try:
         model.load_state_dict(checkpoint.state_dict, strict=True)
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError, TypeError) as exc:
         problem = " ".join(str(exc).split())[:300]
         raise DataError(checkpoint.path, f"weights do not fit {method.name!r}: {problem}") from exc
     return model.eval()

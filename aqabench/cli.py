@@ -15,9 +15,13 @@ import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
-from . import __version__
-from .errors import AqabenchError
-from .plugins import DISABLE_ENV, STRICT_ENV, PluginWarning
+try:  # Ctrl-C while the heavy imports start up: one line and 130, no traceback
+    from . import __version__
+    from .errors import AqabenchError
+    from .plugins import DISABLE_ENV, STRICT_ENV, PluginWarning
+except KeyboardInterrupt:  # pragma: no cover - timing-dependent; tests/test_bad_faults.py
+    sys.stderr.write("aqabench: interrupted\n")
+    raise SystemExit(130) from None
 
 #: Subcommand modules under ``aqabench.commands``, in ``--help`` order.
 COMMANDS = (
@@ -48,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # while the subcommands are imported or the arguments parsed
+        print("aqabench: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.strict_plugins:

@@ -3,7 +3,9 @@
 Every plugin — first-party ones included — is an entry point in the ``aqabench`` group. Each
 entry point is loaded and registered on its own: one that fails to import, or raises in a hook,
 is recorded (name, distribution, version, traceback) and warned about once; every other plugin
-keeps working, and selecting anything from the broken one prints its error. With strict mode
+keeps working (a plugin raising ``SystemExit`` or ``KeyboardInterrupt`` itself included; a
+real Ctrl-C, seen by :mod:`aqabench.interrupts`, still stops), and selecting anything from
+the broken one prints its error. With strict mode
 (``--strict-plugins`` or ``AQABENCH_STRICT_PLUGINS=1``) any failure is fatal.
 
 Names are claimed deterministically: the first-party plugins (the entry points of the
@@ -29,6 +31,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginError, UsageError
+from .interrupts import interrupted_by_user, sigint_witness
 from .specs import BackboneSpec, DatasetSpec, MethodSpec
 
 ENTRY_POINT_GROUP = "aqabench"
@@ -140,7 +143,11 @@ class Registry:
             for kind, hook_name in HOOKS.items():
                 for impl in getattr(manager.hook, hook_name).get_hookimpls():
                     impl.function(register=self._register_for(kind, record))
-        except Exception as exc:  # noqa: BLE001 - isolation is the point
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - isolation is the point
+            self._fail(record, exc)
+        except KeyboardInterrupt as exc:  # the user's Ctrl-C stops; a plugin's own raise fails
+            if interrupted_by_user():
+                raise
             self._fail(record, exc)
         return record
 
@@ -297,11 +304,12 @@ def load_registry(
     registry.disabled = frozenset(skip)
     if eps is None:
         eps = entry_points(group=ENTRY_POINT_GROUP)
-    for ep, distribution, version in load_order(eps):
-        if ep.name in skip or distribution in skip:
-            registry.add_disabled(ep.name, distribution, version)
-        else:
-            registry.add_plugin(ep.name, ep.load, distribution, version)
+    with sigint_witness():
+        for ep, distribution, version in load_order(eps):
+            if ep.name in skip or distribution in skip:
+                registry.add_disabled(ep.name, distribution, version)
+            else:
+                registry.add_plugin(ep.name, ep.load, distribution, version)
     return registry
 
 

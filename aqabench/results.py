@@ -41,6 +41,8 @@ SCHEMA_VERSION = 1
 #: ``--select val``), ``best`` (chosen on the test split, as the papers do: flagged).
 PROTOCOLS = ("final", "val", "best")
 REQUIRED = ("schema_version", "identity", "final", "best", "curve", "provenance")
+#: Identity keys every record names (tables and leaderboards group by them).
+IDENTITY_REQUIRED = ("method", "dataset")
 
 
 def record_filename(record: dict[str, Any]) -> str:
@@ -108,7 +110,21 @@ def read_record(path: Path) -> dict[str, Any]:
     if record["schema_version"] != SCHEMA_VERSION:
         raise DataError(path, f"schema_version {record['schema_version']} is not supported "
                               f"(this aqabench reads {SCHEMA_VERSION})")
+    check_blocks(record, path)
     return record
+
+
+def check_blocks(record: dict[str, Any], path: Path) -> None:
+    """The identity names a method and dataset; every protocol block is an object."""
+    ident = record["identity"]
+    if not isinstance(ident, dict):
+        raise DataError(path, "identity must be a JSON object")
+    for key in IDENTITY_REQUIRED:
+        if not isinstance(ident.get(key), str) or not ident[key]:
+            raise DataError(path, f"identity.{key} is missing or not a name")
+    for protocol in (p for p in PROTOCOLS if p in record):
+        if not isinstance(record[protocol], dict):
+            raise DataError(path, f"{protocol} must be a JSON object")
 
 
 def iter_record_paths(paths: Iterable[Path]) -> list[Path]:

@@ -33,6 +33,7 @@ from .api import (
 )
 from .config import BASE_CONFIG, config_hash, fill_score_normalisation, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
+from .outputs import writable_dir, writable_file, write_failed
 from .plugins import Registry
 from .profile import run_profile
 from .results import SCHEMA_VERSION, write_record
@@ -306,6 +307,7 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     device = resolve_device(request.device)
     chash = config_hash(config, method=method.name, dataset=dataset.name, subset=subset,
                         size=request.size)
+    check_destinations(request)  # before minutes of training, not after
     bundle = load_bundle(dataset, data_request(dataset, subset, request.data_root, request.size))
     normalise_features(bundle, config["feature_norm"])  # per video: before or after carving
     val = None
@@ -332,10 +334,34 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     record["identity"]["size"] = request.size
     record["identity"]["setting"] = setting_tag(method, dataset.name, subset, state.config)
     record["profile"] = run_profile(model, state.info, state.config, method.needs)
-    path = write_record(record, request.out_dir) if request.out_dir is not None else None
+    return record, state, write_outputs(request, record, model, state)
+
+
+def check_destinations(request: RunRequest) -> None:
+    """The record folder and the checkpoint path can be written (created + probed)."""
+    if request.out_dir is not None:
+        writable_dir(request.out_dir)
+    if isinstance(request.checkpoint, Path):
+        writable_file(request.checkpoint, "--save-checkpoint")
+    elif request.checkpoint:
+        writable_dir(request.out_dir or Path("runs"))
+
+
+def write_outputs(request: RunRequest, record: dict[str, Any], model: AQAModel,
+                  state: TrainState) -> Path | None:
+    """The checkpoint (if asked), then the record: a failed write is one line and leaves
+    neither half (the checkpoint is removed when its record cannot be written)."""
+    checkpoint = None
     if request.checkpoint:
         from .checkpoint import save_checkpoint, target_path
 
-        save_checkpoint(target_path(request.checkpoint, record, request.out_dir), model,
-                        record["identity"], state.config, state.info)
-    return record, state, path
+        checkpoint = save_checkpoint(target_path(request.checkpoint, record, request.out_dir),
+                                     model, record["identity"], state.config, state.info)
+    if request.out_dir is None:
+        return None
+    try:
+        return write_record(record, request.out_dir)
+    except OSError as exc:
+        if checkpoint is not None:
+            checkpoint.unlink(missing_ok=True)
+        raise write_failed(Path(request.out_dir), exc, "cannot write the record") from None

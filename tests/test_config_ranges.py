@@ -123,17 +123,18 @@ def _fake_checkpoint(path: Path, **info_changes: object) -> Path:
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"feature_dim": 10**12}, "feature_dim = 1000000000000"),
-    ({"feature_dim": 0}, "feature_dim = 0"),
-    ({"max_length": -1}, "max_length = -1"),
-    ({"score_max": float("nan")}, "score_max = nan"),
-    ({"cardinalities": {"dive_number": 10**9}}, "cardinality of dive_number"),
+    ({"feature_dim": 10**12}, ("feature_dim", "1000000000000")),
+    ({"feature_dim": 0}, ("feature_dim", " 0 ")),
+    ({"max_length": -1}, ("max_length", "-1")),
+    ({"score_max": float("nan")}, ("score_max", "nan")),
+    ({"cardinalities": {"dive_number": 10**9}}, ("cardinalities", "integers in")),
 ])
 def test_checkpoint_shapes_are_checked_before_anything_is_built(run_cli, tmp_path: Path,
                                                                 change, message) -> None:
     ckpt = _fake_checkpoint(tmp_path / "big.pt", **change)
     code, _, err = run_cli("score", tmp_path / "v.npy", "--method", "ridge", "--checkpoint", ckpt)
-    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "big.pt" in err and len(err.strip().splitlines()) == 1
+    assert all(part in err for part in message), err
 
 
 def test_checkpoint_config_is_checked_against_the_rules(run_cli, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import console
 from ..errors import AqabenchError
+from ..outputs import writable_dir, write_failed
 from ..plugins import get_registry
 
 if TYPE_CHECKING:  # numpy, torch and the harness load when the command runs, not for --help
@@ -65,8 +66,12 @@ def main(args: argparse.Namespace) -> int:
     from ..extraction import list_videos, save_npy_atomic
 
     videos = list_videos(args.video)
+    writable_dir(args.out)  # before any video is decoded
     results = extract_many(videos, args.backbone, args.clip_len, args.device, not args.no_cache)
     for video, features in results.items():
-        path = save_npy_atomic(features, args.out / f"{video.stem}.npy")
+        try:
+            path = save_npy_atomic(features, args.out / f"{video.stem}.npy")
+        except OSError as exc:
+            raise write_failed(args.out, exc, "cannot write the features") from None
         console.out.print(f"{path}  [{features.shape[0]}, {features.shape[1]}]")
     return 0

@@ -20,8 +20,8 @@ def load_clip_features(path: str | Path, feature_dim: int | None = None) -> torc
     path = Path(path)
     try:
         array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as exc:
-        raise DataError(path, f"not a readable .npy feature file ({exc})") from exc
+    except (OSError, ValueError, EOFError, OverflowError, MemoryError) as exc:  # bad headers
+        raise DataError(path, f"not a readable .npy feature file ({exc})") from None
     if array.ndim != 2 or array.shape[0] == 0:
         raise DataError(path, f"expected [clips, dim] features, got shape {array.shape}")
     if not np.issubdtype(array.dtype, np.floating):

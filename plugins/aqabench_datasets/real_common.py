@@ -26,44 +26,83 @@ def data_root(request: DataRequest, dataset: str) -> Path:
     if request.root is None:
         raise UsageError(f"dataset {dataset!r} reads real data: pass --data-root DIR")
     root = Path(request.root)
-    if not root.is_dir():
+    try:
+        found = root.is_dir()
+    except OSError as exc:
+        raise DataError(root, f"cannot read the data root ({exc.strerror or exc})") from None
+    if not found:
         raise DataError(root, "data root does not exist or is not a folder")
     return root
 
 
 def require_file(path: Path, what: str) -> Path:
-    if not path.is_file():
+    if not is_file(path):
         raise DataError(path, f"{what} is missing")
     return path
 
 
+#: Largest |value| a label may hold: scores are trained in float32 (max ~3.4e38) and squared
+#: in the losses, so anything near float32's range is nonsense (real AQA scores are < 200).
+MAX_ABS_LABEL = 1e9
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, with an unreadable parent (no search permission) a DataError."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        raise DataError(path, f"cannot read ({exc.strerror or exc})") from None
+
+
+def npy_header(path: Path) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from a ``.npy`` header, refusing shapes no file can hold (negative,
+    too large for the file's size) before numpy maps anything."""
+    try:
+        with path.open("rb") as handle:
+            major, _ = np.lib.format.read_magic(handle)
+            read = np.lib.format.read_array_header_2_0 if major >= 2 \
+                else np.lib.format.read_array_header_1_0
+            shape, _, dtype = read(handle, max_header_size=10_000)
+            offset = handle.tell()
+    except OSError as exc:
+        raise DataError(path, f"not a readable .npy file ({exc.strerror or exc})") from None
+    except (ValueError, OverflowError, TypeError, SyntaxError, EOFError) as exc:
+        raise DataError(path, f"not a readable .npy file ({exc})") from None
+    if any(not isinstance(n, int) or n < 0 for n in shape):
+        raise DataError(path, f"the .npy header declares an impossible shape {shape}")
+    if dtype.hasobject:
+        raise DataError(path, "not a numeric .npy array (ragged/object array)")
+    if int(np.prod(shape, dtype=object)) * dtype.itemsize > path.stat().st_size - offset:
+        raise DataError(path, f"the .npy header declares shape {shape}, more data than the "
+                              "file holds (truncated?)")
+    return shape, dtype
+
+
 def feature_shape(path: Path, dim: int | None) -> tuple[int, int]:
     """``(clips, dim)`` of a feature file from its header, with every shape check."""
-    if not path.is_file():
+    if not is_file(path):
         raise DataError(path, "feature file is missing")
-    try:
-        array = np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as exc:
-        problem = "ragged/object array" if "allow_pickle" in str(exc) or "object" in str(exc) \
-            else str(exc)
-        raise DataError(path, f"not a numeric .npy array ({problem})") from None
-    except (OSError, EOFError) as exc:
-        raise DataError(path, f"not a readable .npy file ({exc})") from None
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in "fiu":
-        raise DataError(path, f"expected a float array, got dtype {getattr(array, 'dtype', '?')}")
-    if array.ndim != 2:
-        raise DataError(path, f"expected a 2-d array [clips, dim], got shape {array.shape}")
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise DataError(path, f"empty feature array (shape {array.shape})")
-    if dim is not None and array.shape[1] != dim:
-        raise DataError(path, f"wrong feature dim: expected {dim}, got {array.shape[1]}")
-    return int(array.shape[0]), int(array.shape[1])
+    shape, dtype = npy_header(path)
+    if dtype.kind not in "fiu":
+        raise DataError(path, f"expected a float array, got dtype {dtype}")
+    if len(shape) != 2:
+        raise DataError(path, f"expected a 2-d array [clips, dim], got shape {shape}")
+    if shape[0] == 0 or shape[1] == 0:
+        raise DataError(path, f"empty feature array (shape {shape})")
+    if dim is not None and shape[1] != dim:
+        raise DataError(path, f"wrong feature dim: expected {dim}, got {shape[1]}")
+    return int(shape[0]), int(shape[1])
 
 
 def read_features_into(path: Path, out: np.ndarray) -> None:
     """Copy the file's ``[clips, dim]`` array into ``out`` (float32), rejecting NaN/inf."""
-    array = np.load(path, mmap_mode="r", allow_pickle=False)
-    out[:] = array
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+        out[:] = array
+    except OSError as exc:
+        raise DataError(path, f"not a readable .npy file ({exc.strerror or exc})") from None
+    except (ValueError, OverflowError) as exc:
+        raise DataError(path, f"not a readable .npy file ({exc})") from None
     bad = ~np.isfinite(out)
     if bad.any():
         clip = int(np.argwhere(bad)[0][0])
@@ -117,6 +156,9 @@ def parse_number(text: str, where: Path, line: int, column: str) -> float:
         raise DataError(where, f"line {line}: {column} {text!r} is not a number") from None
     if not np.isfinite(value):
         raise DataError(where, f"line {line}: {column} {text!r} is not finite")
+    if abs(value) > MAX_ABS_LABEL:
+        raise DataError(where, f"line {line}: {column} {text!r} is out of range "
+                               f"(|value| > {MAX_ABS_LABEL:g})")
     return value
 
 

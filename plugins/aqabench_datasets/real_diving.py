@@ -36,7 +36,7 @@ from aqabench import safe_pickle
 from aqabench.api import DataBundle, DataRequest
 from aqabench.errors import DataError, UsageError
 
-from .real_common import Problems, check_unique, data_root, feature_set
+from .real_common import MAX_ABS_LABEL, Problems, check_unique, data_root, feature_set
 
 GRID = 96
 FD_ANNOTATIONS = "Annotations/fine-grained_annotation_aqa.pkl"
@@ -53,7 +53,33 @@ def _number(value: Any, where: Path, key: Any, field: str) -> float:
         raise DataError(where, f"sample {key!r}: {field} {value!r} is not a number") from None
     if not np.isfinite(number):
         raise DataError(where, f"sample {key!r}: {field} is not finite")
+    if abs(number) > MAX_ABS_LABEL:
+        raise DataError(where, f"sample {key!r}: {field} {number:g} is out of range "
+                               f"(|value| > {MAX_ABS_LABEL:g})")
     return number
+
+
+def _array(value: Any, where: Path, key: Any, field: str, dtype: Any = None) -> np.ndarray:
+    """``value`` as a flat array; ragged lists or text where numbers belong name the sample."""
+    try:
+        return np.asarray(value, dtype=dtype).reshape(-1)
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(where, f"sample {key!r}: {field} is not a flat array of numbers "
+                               "(ragged, or not numeric)") from None
+
+
+def _scalar(item: Any) -> bool:
+    return isinstance(item, (str, int, np.integer)) and not isinstance(item, bool)
+
+
+def check_key(key: Any, where: Path) -> Any:
+    """A split key as the annotation file spells it: a ``(folder, index)`` pair of str/int
+    (a list is read as a tuple); anything else (a dict, a pair holding a list) is named."""
+    if isinstance(key, list):
+        key = tuple(key)
+    if not isinstance(key, tuple) or len(key) != 2 or not all(map(_scalar, key)):
+        raise DataError(where, f"sample key {key!r} is not a (folder, index) pair")
+    return key
 
 
 def read_annotations(path: Path) -> dict[Any, Any]:
@@ -70,7 +96,7 @@ def read_split(path: Path, annotations: dict[Any, Any], split: str) -> list[Any]
         raise DataError(path, f"expected a list of sample keys, got {type(keys).__name__}")
     if not keys:
         raise DataError(path, f"the {split} split is empty")
-    keys = [tuple(k) if isinstance(k, list) else k for k in keys]
+    keys = [check_key(k, path) for k in keys]
     check_unique([repr(k) for k in keys], path)
     for key in keys:
         if key not in annotations:
@@ -98,7 +124,7 @@ def finediving_sample(key: Any, value: Any, where: Path) -> dict[str, Any]:
     if not isinstance(value, (list, tuple)) or len(value) != 5:
         raise DataError(where, f"sample {key!r}: expected [action_type, dive_score, difficulty, "
                                "steps_transit_frames, frames_labels]")
-    labels = np.asarray(value[4]).reshape(-1)
+    labels = _array(value[4], where, key, "frames_labels")
     if labels.size == 0 or labels.dtype.kind not in "iu":
         raise DataError(where, f"sample {key!r}: frames_labels must be a non-empty int array")
     try:
@@ -111,13 +137,17 @@ def finediving_sample(key: Any, value: Any, where: Path) -> dict[str, Any]:
 
 
 def mtl_sample(key: Any, value: Any, where: Path) -> dict[str, Any]:
+    if not (isinstance(key, tuple) and len(key) == 2 and all(_integral(k) for k in key)):
+        raise DataError(where, f"sample key {key!r} is not a (video_no, sample_no) pair of "
+                               "integers")
     if not isinstance(value, dict):
         raise DataError(where, f"sample {key!r}: expected a dict of fields")
     for field in ("final_score", "difficulty", "judge_scores", "dive_number"):
         if field not in value:
             raise DataError(where, f"sample {key!r}: field {field!r} is missing")
-    judges = np.asarray(value["judge_scores"], dtype=np.float64).reshape(-1)
-    if judges.size != 7 or not np.isfinite(judges).all():
+    judges = _array(value["judge_scores"], where, key, "judge_scores", np.float64)
+    if judges.size != 7 or not np.isfinite(judges).all() or \
+            (np.abs(judges) > MAX_ABS_LABEL).any():
         raise DataError(where, f"sample {key!r}: judge_scores must be 7 finite numbers")
     return {"dive_number": str(value["dive_number"]).lower(),
             "score": _number(value["final_score"], where, key, "final_score"),
@@ -125,17 +155,35 @@ def mtl_sample(key: Any, value: Any, where: Path) -> dict[str, Any]:
             "judge_scores": judges.tolist()}
 
 
+def _integral(item: Any) -> bool:
+    if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+        return True
+    return isinstance(item, str) and item.isdigit()
+
+
 def fd_feature(root: Path, key: Any) -> Path:
     return root / "features" / str(key[0]) / f"{key[1]}.npy"
 
 
 def mtl_feature(root: Path, key: Any) -> Path:
+    if not all(map(_integral, key)):
+        raise DataError(root / MTL_ANNOTATIONS, f"sample key {key!r} is not a (video_no, "
+                                                "sample_no) pair of integers")
     return root / "features" / f"{int(key[0]):02d}_{int(key[1]):02d}.npy"
 
 
 def _key_ok(key: Any, where: Path) -> None:
     if not isinstance(key, tuple) or len(key) != 2:
         raise DataError(where, f"sample key {key!r} is not a (folder, index) pair")
+
+
+def split_overlap(train: Sequence[Any], test: Sequence[Any], where: Path) -> str | None:
+    """The problem of a test split sharing samples with the train split, or None."""
+    shared = set(train) & set(test)
+    if not shared:
+        return None
+    first = sorted(shared, key=repr)[0]
+    return f"sample {first!r} is also in train ({len(shared)} shared)"
 
 
 Parser = Callable[[Any, Any, Path], dict[str, Any]]
@@ -149,9 +197,9 @@ def _load(request: DataRequest, name: str, annotations: str, splits: dict[str, s
     ann_path = root / annotations
     ann = read_annotations(ann_path)
     keys = {split: read_split(root / path, ann, split) for split, path in splits.items()}
-    overlap = set(keys["train"]) & set(keys["test"])
+    overlap = split_overlap(keys["train"], keys["test"], root / splits["test"])
     if overlap:
-        raise DataError(root / splits["test"], f"sample {sorted(overlap)[0]!r} is also in train")
+        raise DataError(root / splits["test"], overlap)
     samples = {}
     for split_keys in keys.values():
         for key in split_keys:
@@ -186,14 +234,22 @@ def _check(request: DataRequest, name: str, annotations: str, splits: dict[str, 
         return problems.items
     for key, value in ann.items():
         problems.attempt(parse, key, value, root / annotations)
+    found: dict[str, Sequence[Any]] = {}
     for split, path in splits.items():
         keys: Sequence[Any] | None = problems.attempt(read_split, root / path, ann, split)
+        if keys is not None:
+            found[split] = keys
+        if split == "test" and keys is not None and "train" in found:
+            overlap = split_overlap(found["train"], keys, root / path)
+            if overlap:
+                problems.items.append(f"{root / path}: {overlap}")
         expected = SIZES[name][list(splits).index(split)]
         if keys is not None and len(keys) != expected:
             problems.items.append(f"{root / path}: {len(keys)} samples, the official {split} "
                                   f"split has {expected}")
         if keys is not None:
-            problems.check_features([feature(root, k) for k in keys], None)
+            paths = [problems.attempt(feature, root, k) for k in keys]
+            problems.check_features([p for p in paths if p is not None], None)
     return problems.items
 
 

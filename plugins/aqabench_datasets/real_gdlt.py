@@ -35,6 +35,7 @@ from .real_common import (
     check_unique,
     data_root,
     feature_set,
+    is_file,
     parse_number,
     require_file,
 )
@@ -71,7 +72,7 @@ def label_file_of(folder: Path, split: str) -> Path:
     A file in neither place is reported at the inside path."""
     inside = folder / f"{split}.txt"
     beside = folder.parent / f"{split}.txt"
-    if not inside.is_file() and folder.name == FEATURE_DIR and beside.is_file():
+    if not is_file(inside) and folder.name == FEATURE_DIR and is_file(beside):
         return beside
     return inside
 
@@ -88,7 +89,7 @@ def read_labels(path: Path, layout: Layout) -> list[tuple[str, list[float]]]:
     """Rows ``(video id, numeric columns)`` of a label file, every line validated."""
     require_file(path, "label file")
     try:
-        lines = path.read_text().splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # a BOM is not the first id
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(path, f"cannot read label file ({exc})") from None
     rows: list[tuple[str, list[float]]] = []
@@ -104,8 +105,16 @@ def read_labels(path: Path, layout: Layout) -> list[tuple[str, list[float]]]:
                                   f"({' '.join(layout.columns)}), found {len(tokens)}")
         values = [parse_number(tok, path, number, col)
                   for tok, col in zip(tokens[1:], layout.columns[1:], strict=True)]
+        if layout is RG and subset_of(tokens[0]) not in layout.subsets:
+            raise DataError(path, f"line {number}: video {tokens[0]!r} matches no subset "
+                                  f"(its name must start with {', '.join(layout.subsets)} + '_')")
         rows.append((tokens[0], values))
     return rows
+
+
+def subset_of(video: str) -> str:
+    """An RG video's apparatus: its name's prefix before ``_``."""
+    return video.split("_")[0]
 
 
 def _subset(layout: Layout, subset: str | None) -> str:
@@ -119,7 +128,7 @@ def _subset(layout: Layout, subset: str | None) -> str:
 def split_rows(layout: Layout, subset: str, rows: list[tuple[str, list[float]]]
                ) -> tuple[list[str], list[float], dict[str, torch.Tensor]]:
     if layout is RG:
-        rows = [r for r in rows if r[0].split("_")[0] == subset]
+        rows = [r for r in rows if subset_of(r[0]) == subset]
         ids = [r[0] for r in rows]
         scores = [r[1][2] for r in rows]
         extras = {key: torch.tensor([r[1][col] for r in rows], dtype=torch.float32)

@@ -12,8 +12,10 @@ latents, one for features; ``stream`` is the subset, or nothing where all subset
 same videos, as Fis-V's TES and PCS do), so any video can be made alone and the bytes do not
 depend on the order of generation. A split is built into one preallocated padded array (no
 other copy), cached under ``cache_dir/twins/<key>/`` as ``<split>.npy`` + ``meta.json``
-written to a temporary folder and renamed; a cache that fails to load or disagrees with its
-json is regenerated.
+written to a temporary folder and renamed; a cache that fails to load, disagrees with its
+json or fails its checksum (sha256 of the arrays and the json, stored at write: a flipped byte,
+an edited score or a NaN of the same size is caught) is regenerated. Temporary folders left by
+a writer that was killed (SIGKILL, power loss) are swept by :mod:`.twin_sweep`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ import torch
 
 from aqabench import metrics
 from aqabench.api import DataBundle, FeatureSet
+
+from .twin_sweep import sweep_stale, temp_prefix
 
 #: Bumped whenever a twin's bytes change; part of the cache key.
 GENERATOR_VERSION = 5
@@ -132,6 +136,15 @@ def cache_key(twin: Twin) -> str:
     return f"{twin.name}-{twin.subset or 'all'}-{twin.size}-v{GENERATOR_VERSION}-{story}"
 
 
+def checksum(headers: dict[str, Any], features: dict[str, np.ndarray]) -> str:
+    """sha256 of every split's feature bytes and of the json headers (scores, ids, extras)."""
+    digest = hashlib.sha256()
+    for split in SPLITS:
+        digest.update(np.ascontiguousarray(features[split]).data)
+        digest.update(json.dumps(headers[split], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def _load_cached(folder: Path) -> dict[str, SplitArrays] | None:
     try:
         header = json.loads((folder / "meta.json").read_text())
@@ -148,25 +161,36 @@ def _load_cached(folder: Path) -> dict[str, SplitArrays] | None:
                 clean=np.asarray(part["clean"], dtype=np.float64),
                 extras={k: np.asarray(v) for k, v in part["extras"].items()},
             )
+        stored = header.get("checksum")
+        if stored != checksum(header, {s: a.features for s, a in out.items()}):
+            return None  # same-size corruption (or a cache written before checksums)
         return out
-    except (OSError, ValueError, KeyError, TypeError, EOFError):
+    except (OSError, ValueError, KeyError, TypeError, EOFError, AttributeError):
         return None
 
 
 def _store(folder: Path, splits: dict[str, SplitArrays]) -> None:
     """Write to a temporary sibling folder, then rename it into place (atomic)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale(folder.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(folder.name), dir=folder.parent))
+    except OSError:
+        return  # an unwritable cache: the twin is still returned, just not cached
     try:
         for split, arrays in splits.items():
             np.save(tmp / f"{split}.npy", arrays.features, allow_pickle=False)
-        (tmp / "meta.json").write_text(json.dumps({s: a.header() for s, a in splits.items()}))
+        headers: dict[str, Any] = {s: a.header() for s, a in splits.items()}
+        headers["checksum"] = checksum(headers, {s: a.features for s, a in splits.items()})
+        (tmp / "meta.json").write_text(json.dumps(headers))
         os.chmod(tmp, 0o755)
         if folder.exists():
             shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)  # another process won the race, or no space
+    except BaseException as exc:  # Ctrl-C mid-write too: never leave the temp folder behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not isinstance(exc, OSError):  # OSError: another process won the race, no space
+            raise
 
 
 def twin_splits(twin: Twin, cache_dir: Path | None) -> dict[str, SplitArrays]:
