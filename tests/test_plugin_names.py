@@ -15,6 +15,7 @@ from aqabench.errors import PluginError
 from aqabench.plugins import PluginWarning, Registry, load_registry
 
 from .conftest import run_subprocess, write_distribution
+from .test_registry import method_plugin
 
 TAKES_RIDGE = """
 import aqabench
@@ -27,16 +28,6 @@ def aqabench_register_methods(register):
 def build(config, info):
     raise SystemExit("the third-party ridge was built")
 """
-
-
-def method_plugin(*names: str) -> types.SimpleNamespace:
-    @aqabench.hookimpl
-    def aqabench_register_methods(register):  # type: ignore[no-untyped-def]
-        for name in names:
-            register(MethodSpec(name=name, build="nowhere:build"))
-
-    return types.SimpleNamespace(__name__="fake",
-                                 aqabench_register_methods=aqabench_register_methods)
 
 
 def test_third_party_cannot_take_a_built_in_name_in_either_order() -> None:
