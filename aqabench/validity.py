@@ -86,7 +86,8 @@ def report(records: list[dict[str, Any]], protocol: str) -> list[str]:
                 pairs_real.append(np.sign(real[i] - real[j]))
     lines.append("")
     for (_dataset, subset), t in zip(SUBSETS, taus):
-        lines.append(f"- Kendall τ, {subset}: {t:.2f}")
+        lines.append(f"- Kendall τ, {subset}: " + ("not enough methods run" if np.isnan(t)
+                                                  else f"{t:.2f}"))
     if pairs_twin:
         concord = float(np.mean(np.array(pairs_twin) * np.array(pairs_real)))
         lines.append(f"- pooled over {len(pairs_twin)} within-subset pairs: τ = {concord:.2f} "
