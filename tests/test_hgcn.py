@@ -196,8 +196,8 @@ def test_trains_through_the_harness_bit_identically(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="twins v5 (issue 18): HGCN reaches 0.22 on fisv-synth TES "
-                   "in 10 epochs (ridge 0.50); its per-video centring removes the presentation "
-                   "signal and the element signals' video mean, which v5 puts in the clip mean")
+                   "in 10 epochs (ridge 0.50); a likely cause, not yet measured: its per-video "
+                   "input centring removes v5's presentation signal, constant over a video")
 def test_learns_fisv_synth_within_ten_epochs(tmp_path: Path) -> None:
     """Full fisv-synth TES, defaults, 10 epochs (~1.5 min): well above chance (v4: 0.64, ridge
     0.37)."""
