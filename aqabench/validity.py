@@ -46,7 +46,8 @@ def twin_scores(records: list[dict[str, Any]], protocol: str
         label = METHODS.get(key) or EXTRA.get(key)
         if label is None or record.get(protocol) is None:
             continue
-        out[(label, ident["subset"], ident.get("setting"))] = float(record[protocol]["srcc"])
+        setting = None if key in EXTRA else ident.get("setting")  # the variant is the label
+        out[(label, ident["subset"], setting)] = float(record[protocol]["srcc"])
     return out
 
 
