@@ -48,7 +48,7 @@ def _mapping(payload: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
 def _info(raw: dict[str, Any], path: Path) -> DataInfo:
     for name, (low, high) in INT_FIELDS.items():
         value = raw.get(name)
-        if not _is_int(value) or not low <= value <= high:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             raise DataError(path, f"checkpoint info.{name} {value!r} is not an integer in "
                                   f"[{low}, {high}]")
     for name in FLOAT_FIELDS:
