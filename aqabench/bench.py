@@ -15,10 +15,14 @@ Every key is checked (:mod:`aqabench.suite_file`, documented in ``docs/suites.md
 keys, config keys the method does not know, a cell that is not an object or lacks its method
 or dataset are one line naming the file and the cell, exit 2.
 
-Each (method, dataset, subset, seed) is one run writing one record. A cell whose record already
-exists with the same config hash and code hash is skipped (``force`` reruns it); records are
-written atomically at the end of a run, so an interrupted suite leaves no partial record and a
-rerun continues where it stopped.
+Each (method, dataset, subset, seed) is one run writing one record, named by its identity
+(:mod:`aqabench.identity`: the config keys changed from the method's defaults and a short
+config hash); two cells with one identity are an error when the suite is expanded (exit 2). A
+cell whose record already exists with the same config hash and code hash is skipped (``force``
+reruns it); a stale one (same config, other code) is replaced; a different record at the same
+name is never replaced without ``force`` (:mod:`aqabench.overwrite`). Records are written
+atomically at the end of a run, so an interrupted suite leaves no partial record and a rerun
+continues where it stopped.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import config_hash
+from .identity import run_identity
 from .errors import DataError, UsageError
 from .package_data import SUITES_DIR
 from .plugins import Registry
@@ -42,7 +46,6 @@ from .runner import (
     resolve_config,
     resolve_subset,
     run,
-    setting_tag,
 )
 from .specs import DatasetSpec
 from .suite_file import check_cell_config, check_suite
@@ -131,6 +134,7 @@ class Suite:
             if chosen:  # unknown names and keys fail before anything runs
                 self._check_config(index, registry, spec, resolved[0])
             cells.extend(chosen)
+        check_unique(self, cells, registry)
         return cells
 
     def _check_config(self, index: int, registry: Registry, dataset: DatasetSpec,
@@ -148,27 +152,27 @@ class Suite:
 
         check_cell_config(self.path or Path(self.name), index, entry, self.defaults, resolve)
 
-    def request(self, cell: Cell, out_dir: Path | None, device: str | None) -> RunRequest:
+    def request(self, cell: Cell, out_dir: Path | None, device: str | None,
+                force: bool = False) -> RunRequest:
         return RunRequest(method=cell.method, dataset=cell.dataset, subset=cell.subset,
                           suite={**self.defaults, **cell.overrides}, device=device,
-                          size=cell.size, out_dir=out_dir)
+                          size=cell.size, out_dir=out_dir, force=force)
 
 
 def planned(suite: Suite, cell: Cell, registry: Registry) -> tuple[str, tuple[str, str]]:
-    """The record file name of ``cell`` and the (config hash, code hash) a current one carries."""
+    """The record file name of ``cell`` (its identity: :mod:`aqabench.identity`) and the
+    (config hash, code hash) a current one carries."""
     request = suite.request(cell, None, None)
     method, dataset = registry.method(cell.method), registry.dataset(cell.dataset)
     config = resolve_config(method, dataset, cell.subset, request)
-    chash = config_hash(config, method=method.name, dataset=dataset.name, subset=cell.subset,
-                        size=cell.size)
-    identity = {"method": cell.method, "dataset": cell.dataset, "subset": cell.subset,
-                "seed": config["seed"], "size": cell.size,
-                "setting": setting_tag(method, dataset.name, cell.subset, config)}
-    name = record_filename({"identity": identity})
-    return name, (chash, code_hash(registry, method.name, dataset.name))
+    ident = {"method": cell.method, "dataset": cell.dataset, "subset": cell.subset,
+             **run_identity(method, dataset.name, cell.subset, cell.size, config)}
+    return (record_filename({"identity": ident}),
+            (ident["config_hash"], code_hash(registry, method.name, dataset.name)))
 
 
 def is_current(path: Path, hashes: tuple[str, str]) -> bool:
+    """``path`` is a readable record of this config (hash) written by this code (hash)."""
     if not path.is_file():
         return False
     try:
@@ -176,6 +180,20 @@ def is_current(path: Path, hashes: tuple[str, str]) -> bool:
     except DataError:
         return False
     return (prov.get("config_hash"), prov.get("code_hash")) == hashes
+
+
+def check_unique(suite: Suite, cells: list[Cell], registry: Registry) -> None:
+    """Two cells with one identity would write one record: a one-line DataError (exit 2)
+    naming both cells and the file."""
+    seen: dict[str, Cell] = {}
+    for cell in cells:
+        name, _ = planned(suite, cell, registry)
+        if name in seen:
+            raise DataError(suite.path or suite.name,
+                            f"cells {seen[name].label!r} and {cell.label!r} have the same "
+                            f"identity (same method, data, seed, size and config): both "
+                            f"would write {name}")
+        seen[name] = cell
 
 
 @dataclass
@@ -195,7 +213,7 @@ def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] |
     a cell that runs, ``on_cell`` is told each outcome."""
     cells = suite.expand(registry, only)
     for number, cell in enumerate(cells, start=1):
-        request = suite.request(cell, out_dir, device)
+        request = suite.request(cell, out_dir, device, force)
         name, hashes = planned(suite, cell, registry)
         target = out_dir / name
         started = time.perf_counter()

@@ -25,18 +25,23 @@ def statuses(suite: Suite, out: Path, **kwargs) -> list[str]:
     return [o.status for o in run_suite(suite, get_registry(), out, **kwargs)]
 
 
-def test_current_records_are_skipped_until_forced_or_changed(tmp_path: Path) -> None:
+def test_current_records_are_skipped_until_forced_and_a_change_keeps_both(tmp_path: Path
+                                                                          ) -> None:
     out = tmp_path / "results"
     suite = Suite.load(str(write_suite(tmp_path)))
     assert statuses(suite, out) == ["ran"]
-    record_path = out / "ridge__toy-synth__seed0__tiny.json"
+    (record_path,) = out.iterdir()
+    assert record_path.name.startswith("ridge__toy-synth__seed0__tiny__epochs-1+lr-0.03__c")
     first = record_path.read_text()
     assert statuses(suite, out) == ["skipped"]
     assert statuses(suite, out, force=True) == ["ran"]
     changed = Suite.load(str(write_suite(tmp_path, epochs=2)))
     assert statuses(changed, out) == ["ran"]
-    assert json.loads(record_path.read_text())["final"]["epoch"] == 2 != json.loads(first)[
-        "final"]["epoch"]
+    assert statuses(changed, out) == ["skipped"]
+    records = {p.name: json.loads(p.read_text()) for p in out.iterdir()}
+    assert len(records) == 2  # the epochs=1 record is kept beside the epochs=2 one
+    assert sorted(r["final"]["epoch"] for r in records.values()) == [1, 2]
+    assert json.loads(record_path.read_text())["final"] == json.loads(first)["final"]
 
 
 def test_interrupted_run_leaves_no_partial_record(tmp_path: Path, monkeypatch) -> None:

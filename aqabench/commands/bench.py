@@ -1,4 +1,9 @@
-"""``aqabench bench --suite NAME``: run a benchmark suite (resumable; current cells skipped)."""
+"""``aqabench bench --suite NAME``: run a benchmark suite (resumable; current cells skipped).
+
+Records go to ``--out`` (default ``runs/<suite name>/``, a scratch folder beside ``aqabench
+run``'s ``runs/``); the committed leaderboard is written only when asked for:
+``--out leaderboards/results``. ``--force`` reruns current cells and replaces records of the
+same name that hold a different run."""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from ..plugins import get_registry
 if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
     from ..bench import CellOutcome
 
-DEFAULT_OUT = Path("leaderboards/results")
+DEFAULT_OUT = Path("runs")  # + the suite name
 
 
 def add_parser(sub: Any) -> None:
@@ -24,8 +29,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--suite", default="ci", help="suite name (aqabench/suites/) or a .json path")
     p.add_argument("--only", nargs="+", metavar="PATTERN",
                    help="only cells matching these globs, e.g. 'gdlt *' or '*rg-synth/Ball'")
-    p.add_argument("--force", action="store_true", help="rerun cells whose record is current")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder of result records")
+    p.add_argument("--force", action="store_true", help="rerun cells whose record is current "
+                   "and replace records of the same name that hold a different run")
+    p.add_argument("--out", type=Path, help="folder of result records (default: "
+                   f"{DEFAULT_OUT}/SUITE; the leaderboard: --out leaderboards/results)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, ...")
     p.add_argument("--list", action="store_true", help="list the suite's cells and exit")
     p.set_defaults(func=main)
@@ -36,6 +43,7 @@ def main(args: argparse.Namespace) -> int:
 
     registry = get_registry()
     suite = Suite.load(args.suite)
+    out = args.out if args.out is not None else DEFAULT_OUT / suite.name.replace("/", "-")
     if args.list:
         for cell in suite.expand(registry, args.only):
             console.out.print(cell.label, {**suite.defaults, **cell.overrides})
@@ -67,12 +75,12 @@ def main(args: argparse.Namespace) -> int:
                           f"{best.get('srcc', 0):.3f} ({best.get('epoch', '-')})",
                           f"{outcome.seconds:.1f}")
 
-        outcomes = list(run_suite(suite, registry, args.out, args.only, args.force,
+        outcomes = list(run_suite(suite, registry, out, args.only, args.force,
                                   args.device, on_cell, on_run))
     wall = time.perf_counter() - started
     console.out.print(table)
     ran = sum(o.status == "ran" for o in outcomes)
     console.out.print(f"suite {suite.name}: {len(outcomes)} cells, {ran} ran, "
                       f"{len(outcomes) - ran} skipped, wall time {wall:.1f} s "
-                      f"({wall / 60:.1f} min); records in {args.out}")
+                      f"({wall / 60:.1f} min); records in {out}")
     return 0
