@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .identity import run_identity
 from .errors import DataError, UsageError
+from .identity import run_identity
 from .package_data import SUITES_DIR
 from .plugins import Registry
 from .results import read_record, record_filename

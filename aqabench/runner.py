@@ -33,9 +33,9 @@ from .api import (
 from .config import fill_score_normalisation, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
 from .outputs import writable_dir, writable_file, write_failed
+from .overwrite import check_overwrite
 from .plugins import Registry
 from .profile import run_profile
-from .overwrite import check_overwrite
 from .results import SCHEMA_VERSION, record_filename, write_record
 from .splits import carve_validation
 from .train import (

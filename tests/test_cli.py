@@ -37,8 +37,8 @@ def test_two_runs_give_identical_metrics(run_cli, tmp_path: Path) -> None:
         code, _, err = run_cli("run", "--method", "ridge", *TINY, "--set", "lr=0.03",
                                "--out", tmp_path / name)
         assert code == 0, err
-    a, b = (json.loads(next((tmp_path / n).glob("ridge__toy-synth__seed0__tiny__*.json")).read_text())
-            for n in ("a", "b"))
+    a, b = (json.loads(next((tmp_path / n).glob("ridge__toy-synth__seed0__tiny__*.json"))
+                       .read_text()) for n in ("a", "b"))
     for key in ("final", "best", "curve", "predictions"):
         if key == "curve":
             for row in a[key] + b[key]:
