@@ -86,12 +86,20 @@ def _defaults(method: str, dataset: str, subset: str | None) -> dict[str, Any] |
         return None
 
 
+def record_order(record: dict[str, Any]) -> tuple[str, ...]:
+    """Table order: method, dataset, subset, size, setting ("Ours" first), seed: what the
+    record is, never what its file is called."""
+    ident = record["identity"]
+    return (ident["method"], ident["dataset"], str(ident.get("subset")),
+            str(ident.get("size", "full")), str(ident.get("setting") or ""),
+            f"{ident.get('seed', 0):012d}" if isinstance(ident.get("seed"), int) else "")
+
+
 def board_inputs(root: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The records under ``root/results`` (in table order) and the profiles."""
     records, profiles = load_inputs(
         p for p in (root / "results", root / "profiles") if p.exists())
-    records = sorted(records, key=lambda r: (r["identity"]["method"], r["identity"]["dataset"],
-                                             str(r["identity"].get("subset"))))
+    records = sorted(records, key=record_order)
     return records, profiles
 
 
