@@ -99,12 +99,31 @@ def reported_rows(entries: list[dict[str, Any]], keys: list[ColKey],
     return list(rows.values())
 
 
+def twin_size(record: dict[str, Any]) -> str:
+    """A record's twin size: ``"full"`` (real data too) or ``"tiny"``."""
+    return str(record["identity"].get("size") or "full")
+
+
+def size_mark(size: str) -> str:
+    """What a row of a smaller twin carries after its first label: ``" (tiny twin)"``."""
+    return "" if size == "full" else f" ({size} twin)"
+
+
+def scope_of(synthetic: bool, size: str) -> str:
+    """The ranking scope of a reproduced row: real data, a full-size twin, or a smaller twin
+    (numbers of different twin sizes are never ranked together)."""
+    if not synthetic:
+        return "real"
+    return "synthetic" if size == "full" else f"synthetic-{size}"
+
+
 def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str,
                 labels_of: Callable[[dict[str, Any]], list[str] | None],
                 group_of: Callable[[dict[str, Any]], str] = lambda r: "",
                 averages: dict[int, list[int]] | None = None) -> tuple[list[Row], int]:
-    """One row per (labels, real|synthetic): seed means with their statistics
-    (:mod:`aqabench.table_stats`); ``averages`` = Fisher-z columns. Records without the
+    """One row per (labels, real|synthetic, twin size): seed means with their statistics
+    (:mod:`aqabench.table_stats`); ``averages`` = Fisher-z columns. Rows of a smaller twin
+    are marked (:func:`size_mark`) and ranked in their own scope. Records without the
     protocol (``val`` is only in runs with ``--select val``) are left out."""
     cells: dict[tuple[Any, ...], dict[int, list[dict[str, Any]]]] = {}
     groups: dict[tuple[Any, ...], str] = {}
@@ -115,7 +134,7 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
             continue
         fam, synthetic = family(record["identity"]["dataset"])
         subset = (record["identity"].get("subset") or "").lower() or None
-        row_key = (*labels, synthetic)
+        row_key = (*labels, synthetic, twin_size(record))
         for j, (k_family, k_subset, metric) in enumerate(keys):
             value = record[protocol].get(metric)
             if k_family == fam and k_subset == subset and value is not None:
@@ -140,8 +159,10 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
                 cell = average_stats([by_column[p] for p in parts], protocol)
                 if cell is not None:
                     row_stats[j] = cell
-        rows.append(Row([str(x) for x in row_key[:-1]], values, reproduced=True,
-                        scope="synthetic" if row_key[-1] else "real", group=groups[row_key],
+        row_labels, size = [str(x) for x in row_key[:-2]], str(row_key[-1])
+        row_labels[0] += size_mark(size)
+        rows.append(Row(row_labels, values, reproduced=True,
+                        scope=scope_of(bool(row_key[-2]), size), group=groups[row_key],
                         stats=row_stats))
     return rows, max((len(s) for s in seeds.values()), default=0)
 
@@ -158,9 +179,12 @@ def provenance_caption(paper_table: str, protocol: str, reproduced: list[Row], n
     lines = [f"Unmarked rows: as published in {paper_table} (best test epoch unless noted)."]
     if reproduced:
         seeds = f"mean of {n_seeds} seeds" if n_seeds > 1 else "one seed"
+        sizes = sorted({row.scope.partition("-")[2] for row in reproduced} - {""})
+        smaller = (f" and rows on the {', '.join(sizes)} twin (marked) only among those"
+                   if sizes else "")
         lines.append(f"{REPRODUCED_MARK} reproduced with aqabench; protocol: "
                      f"{PROTOCOL_TEXT[protocol]}; {seeds}; rows on synthetic twins are ranked "
-                     f"only among themselves.")
+                     f"only among themselves{smaller}.")
     else:
         lines.append(f"Protocol for reproduced rows: {PROTOCOL_TEXT[protocol]} (no records "
                      f"given).")
