@@ -60,6 +60,7 @@ class Cell:
     overrides: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     size: str = "full"
     seed: int | None = None  # from a ``seeds`` list (it is then in ``overrides`` too)
+    entry: int | None = field(default=None, hash=False, compare=False)  # its cells[] index
 
     @property
     def base_label(self) -> str:
@@ -128,7 +129,7 @@ class Suite:
                     if seed is not None:
                         overrides["seed"] = seed
                     cell = Cell(entry["method"], entry["dataset"], subset,
-                                overrides, entry.get("size", self.size), seed)
+                                overrides, entry.get("size", self.size), seed, index)
                     if not only or any(cell.matches(pat) for pat in only):
                         chosen.append(cell)
             if chosen:  # unknown names and keys fail before anything runs
@@ -190,9 +191,9 @@ def check_unique(suite: Suite, cells: list[Cell], registry: Registry) -> None:
         name, _ = planned(suite, cell, registry)
         if name in seen:
             raise DataError(suite.path or suite.name,
-                            f"cells {seen[name].label!r} and {cell.label!r} have the same "
-                            f"identity (same method, data, seed, size and config): both "
-                            f"would write {name}")
+                            f"cells[{seen[name].entry}] and cells[{cell.entry}] "
+                            f"({cell.label}) have the same identity (same method, data, "
+                            f"seed, size and config): both would write {name}")
         seen[name] = cell
 
 

@@ -118,7 +118,8 @@ def test_suite_with_a_duplicate_identity_exits_2_with_one_line(run_cli, tmp_path
     code, _, err = run_cli("bench", "--suite", str(suite), "--out", tmp_path / "out")
     assert code == 2
     assert len(err.strip().splitlines()) == 1
-    assert str(suite) in err and "same identity" in err and "ridge__toy-synth__seed0" in err
+    assert str(suite) in err and "cells[0] and cells[1] (ridge toy-synth)" in err
+    assert "same identity" in err and "ridge__toy-synth__seed0__tiny__epochs-1+lr-0.03" in err
     assert not (tmp_path / "out").exists()  # nothing ran
     code, _, err = run_cli("bench", "--suite", str(suite), "--list")
     assert code == 2 and "same identity" in err
