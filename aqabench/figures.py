@@ -73,12 +73,11 @@ def title_of(record: dict[str, Any]) -> str:
 
 
 def stem_of(record: dict[str, Any]) -> str:
-    ident = record["identity"]
-    parts = [ident["method"], ident["dataset"], ident.get("subset"), ident.get("setting"),
-             f"seed{ident.get('seed')}"]
-    return "__".join(str(p).replace("/", "-").replace("=", "-").replace(",", "-")
-                     for p in parts if p is not None)
+    """A record's figures are named like its file (:func:`aqabench.results.record_filename`),
+    so two runs that keep two records also keep two figures."""
+    from .results import record_filename
 
+    return Path(record_filename(record)).stem
 
 # ----------------------------------------------------------------------------- the data
 def scatter_data(record: dict[str, Any], protocol: str = "final") -> dict[str, Any]:
