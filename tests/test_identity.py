@@ -155,3 +155,17 @@ def test_committed_configs_are_reconstructed_from_their_hash() -> None:
         changed = changed_keys(registry.method(ident["method"]), ident["dataset"],
                                ident.get("subset"), config)
         assert "seed" not in changed and "score_shift" not in changed
+
+
+def test_a_long_tag_is_cut_and_the_hash_keeps_the_names_apart() -> None:
+    base = {"method": "m", "dataset": "d", "subset": None, "seed": 0, "size": "full"}
+    names = set()
+    for last, chash in ((1, "1" * 16), (2, "2" * 16)):
+        changed = ",".join(f"key_{i:02d}={i}" for i in range(30)) + f",zz={last}"
+        name = record_filename({"identity": {**base, "changed": changed,
+                                             "config_hash": chash}})
+        assert len(name) < 200 and name.endswith(f"__c{chash[:8]}.json")
+        names.add(name)
+    assert len(names) == 2
+    legacy = record_filename({"identity": {**base, "setting": "use_x=false"}})
+    assert legacy == "m__d__seed0__use_x-false.json"  # records from before `changed`
