@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import types
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -13,8 +14,9 @@ import pytest
 import torch
 
 from aqabench.bench import Suite, run_suite
+from aqabench.errors import UsageError
 from aqabench.executors import CellJob, CellResult, LocalExecutor, run_cell
-from aqabench.executors.ray_executor import MISSING_HINT
+from aqabench.executors.ray_executor import MISSING_HINT, RayExecutor
 from aqabench.plugins import get_registry
 from tests.faulty_plugin import install_faulty_plugin
 
@@ -94,3 +96,19 @@ def test_missing_ray_is_a_one_line_hint(tmp_path: Path, monkeypatch: pytest.Monk
                                    "--executor", "ray")
     assert code == 2 and stderr == f"aqabench: error: {MISSING_HINT}\n"
     assert not (tmp_path / "o").exists()
+
+
+def test_a_cluster_that_cannot_be_joined_is_one_line(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(address: str | None = None, **kwargs) -> None:
+        raise ConnectionError(f"Could not find any running Ray instance at {address}.\nmore")
+
+    fake = types.SimpleNamespace(is_initialized=lambda: False, init=refuse)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    suite = Suite.load(str(write_suite(tmp_path, [{"method": "ridge", "dataset": "toy-synth"}])))
+    with pytest.raises(UsageError) as caught:
+        list(run_suite(suite, get_registry(), tmp_path / "out",
+                       executor=RayExecutor(address="10.0.0.1:6379")))
+    assert str(caught.value) == ("--executor ray: cannot join Ray at 10.0.0.1:6379 "
+                                 "(ConnectionError: Could not find any running Ray instance at "
+                                 "10.0.0.1:6379.)")

@@ -51,10 +51,14 @@ class RayExecutor:
         """Start or join Ray; True when this call started it (and so must shut it down)."""
         if ray.is_initialized():
             return False
-        if self.address is None:
-            ray.init(include_dashboard=False)
-        else:
-            ray.init(address=self.address)
+        try:
+            if self.address is None:
+                ray.init(include_dashboard=False)
+            else:
+                ray.init(address=self.address)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = f"join Ray at {self.address}" if self.address else "start a local Ray"
+            raise UsageError(f"--executor ray: cannot {where} ({first_line(exc)})") from None
         return True
 
     def _collect(self, ray: Any, ref: Any) -> CellResult:
