@@ -18,7 +18,9 @@ or dataset are one line naming the file and the cell, exit 2.
 Each (method, dataset, subset, seed) is one run writing one record. A cell whose record already
 exists with the same config hash and code hash is skipped (``force`` reruns it); records are
 written atomically at the end of a run, so an interrupted suite leaves no partial record and a
-rerun continues where it stopped.
+rerun continues where it stopped. :func:`run_suite` is the one loop over cells: an executor
+(:mod:`aqabench.executors`: local, or Ray, ``docs/distributed.md``) runs the cells and returns
+their records, which the loop checks and writes; a failed cell is reported, the rest still run.
 """
 
 from __future__ import annotations

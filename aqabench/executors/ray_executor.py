@@ -38,9 +38,11 @@ class RayExecutor:
     """Submit every job as a task with ``cpus_per_cell`` CPUs (also the torch threads each cell
     is fixed to) and ``gpus_per_cell`` GPUs, then yield results as they complete.
 
-    ``address``: ``None`` joins the Ray this process already started, else starts a local one
-    (``ray.init()``); ``"auto"`` or ``"HOST:PORT"`` joins an existing cluster. A Ray started
-    here is shut down when the jobs are done."""
+    ``address``: ``None`` follows ``ray.init()`` (``$RAY_ADDRESS``, else the latest cluster
+    started on this machine, else a new local Ray with every core); ``"auto"`` or
+    ``"HOST:PORT"`` joins an existing cluster. A Ray this process already initialised is used
+    as it is. What :meth:`map` connected to is disconnected (a local Ray it started stops)
+    when the jobs are done."""
 
     def __init__(self, address: str | None = None, cpus_per_cell: int = 1,
                  gpus_per_cell: float = 0.0, max_retries: int = 2) -> None:
@@ -52,10 +54,7 @@ class RayExecutor:
         if ray.is_initialized():
             return False
         try:
-            if self.address is None:
-                ray.init(include_dashboard=False)
-            else:
-                ray.init(address=self.address)
+            ray.init(address=self.address)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = f"join Ray at {self.address}" if self.address else "start a local Ray"
             raise UsageError(f"--executor ray: cannot {where} ({first_line(exc)})") from None
