@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aqabench.bench import Cell, Suite
+from aqabench.config import parse_seeds
 from aqabench.plugins import Registry, get_registry
 from aqabench.results import load_records
 from aqabench.runner import resolve_config, setting_tag
@@ -125,7 +126,8 @@ def report(suite: Suite, registry: Registry, found: dict[Key, list[Timing]],
         else:
             durations.append(guess[0])
     total, longest = sum(durations), max(durations, default=0.0)
-    lines += ["", f"{suite.name} suite × seeds {seeds[0]}-{seeds[-1]}: {len(durations) + unknown}"
+    shown_seeds = ",".join(map(str, seeds)) if len(seeds) < 3 else f"{seeds[0]}-{seeds[-1]}"
+    lines += ["", f"{suite.name} suite × seeds {shown_seeds}: {len(durations) + unknown}"
               f" cells ({unknown} without a measurement, left out), {hours(total)} of "
               f"one-core work; longest cell {hours(longest)}", "",
               f"| nodes ({cores} cores each) | slots | projected wall time | lower bound |",
@@ -141,11 +143,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suite", default="paper")
-    parser.add_argument("--seeds", default="0-4", help="first-last, e.g. 0-4")
+    parser.add_argument("--seeds", default="0-4", help="e.g. 0-4 or 0,1,2")
     parser.add_argument("--cores-per-node", type=int, default=16)
     args = parser.parse_args(argv)
-    first, _, last = args.seeds.partition("-")
-    seeds = list(range(int(first), int(last or first) + 1))
+    seeds = parse_seeds(args.seeds)
     registry = get_registry()
     found = measurements(SOURCES)
     suite = Suite.load(args.suite)

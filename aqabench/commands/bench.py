@@ -25,6 +25,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--only", nargs="+", metavar="PATTERN",
                    help="only cells matching these globs, e.g. 'gdlt *' or '*rg-synth/Ball'")
     p.add_argument("--force", action="store_true", help="rerun cells whose record is current")
+    p.add_argument("--seeds", metavar="SEEDS",
+                   help="the suite's seeds, e.g. 0-4 or 0,1,2 (a cell's own seeds list wins)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder of result records")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, ...")
     p.add_argument("--list", action="store_true", help="list the suite's cells and exit")
@@ -55,10 +57,13 @@ def positive_int(text: str) -> int:
 
 def main(args: argparse.Namespace) -> int:
     from ..bench import Suite, run_suite
+    from ..config import parse_seeds
     from ..executors import make_executor
 
     registry = get_registry()
     suite = Suite.load(args.suite)
+    if args.seeds is not None:
+        suite.seeds = parse_seeds(args.seeds)
     if args.list:
         for cell in suite.expand(registry, args.only):
             console.out.print(cell.label, {**suite.defaults, **cell.overrides})
