@@ -169,3 +169,25 @@ def test_a_long_tag_is_cut_and_the_hash_keeps_the_names_apart() -> None:
     assert len(names) == 2
     legacy = record_filename({"identity": {**base, "setting": "use_x=false"}})
     assert legacy == "m__d__seed0__use_x-false.json"  # records from before `changed`
+
+
+def test_bench_refuses_a_different_record_before_anything_runs(run_cli, tmp_path: Path
+                                                                ) -> None:
+    suite = tmp_path / "mini.json"
+    suite.write_text(json.dumps({"name": "mini", "size": "tiny", "defaults": {"epochs": 1},
+                                 "cells": [{"method": "ridge", "dataset": "toy-synth"}]}))
+    out = tmp_path / "out"
+    code, _, err = run_cli("bench", "--suite", suite, "--out", out)
+    assert code == 0, err
+    (path,) = out.glob("*.json")
+    doctored = json.loads(path.read_text())
+    doctored["provenance"]["config"]["batch_size"] = 7
+    doctored["provenance"]["config_hash"] = "f" * 16
+    path.write_text(json.dumps(doctored))
+    code, stdout, err = run_cli("bench", "--suite", suite, "--out", out)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert str(path) in err and "different run" in err and "batch_size 7 -> " in err
+    assert json.loads(path.read_text()) == doctored
+    code, stdout, err = run_cli("bench", "--suite", suite, "--out", out, "--force")
+    assert code == 0 and "1 ran" in stdout
+    assert read_record(path)["provenance"]["config"]["batch_size"] != 7
