@@ -37,6 +37,7 @@ from torch.nn import functional as F
 from aqabench.api import AQAModel, Batch, DataInfo
 from aqabench.cross_attention import Decoder, TokenRegressor
 from aqabench.errors import UsageError
+from aqabench.layers import distinct_rows
 from aqabench.stages import POOLINGS, decode_transitions, ordered, pool_stages
 
 from .losses import regression_loss, stage_contrastive_loss
@@ -65,19 +66,6 @@ class Adapter(nn.Module):
         if isinstance(self.net, nn.GRU):
             return run_gru(self.net, x, lengths)
         return self.net(x)
-
-
-def distinct_rows(index: torch.Tensor | None, count: int
-                  ) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """(first row of each distinct sample, row -> distinct position), or None if all differ."""
-    if index is None:
-        return None
-    unique, inverse = torch.unique(index, return_inverse=True)
-    if len(unique) == count:
-        return None
-    rows = torch.arange(count, device=index.device)
-    first = torch.full((len(unique),), count, dtype=torch.long, device=index.device)
-    return first.scatter_reduce(0, inverse, rows, reduce="amin"), inverse
 
 
 class MCoRe(AQAModel):

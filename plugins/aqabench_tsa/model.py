@@ -15,7 +15,8 @@ Deliberate differences from the paper / official code (README):
   frames); so no I3D feature maps: the cross-attention memory is the exemplar's own 5 stage
   tokens (the code uses its 5 x H x W spatial tokens of the same stage);
 - PSNet runs along time on per-frame features (:mod:`aqabench_tsa.psnet`);
-- boundaries are forced to ``1 <= t1 < t2 < L`` (the code clamps a predicted 0 to 1).
+- boundaries are forced to ``1 <= t1 < t2 < L`` (the code clamps a predicted 0 to 1);
+- at test an exemplar that appears twice in a batch goes through PSNet once (same numbers).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from torch.nn import functional as F
 from aqabench.api import AQAModel, Batch, DataInfo
 from aqabench.cross_attention import Decoder, TokenRegressor
 from aqabench.errors import UsageError
+from aqabench.layers import distinct_rows
 from aqabench.stages import POOLINGS, decode_transitions, ordered, pool_stages
 
 from .psnet import PSNet, transition_loss
@@ -59,11 +61,18 @@ class TSA(AQAModel):
         ex, n = batch.exemplars, batch.n_exemplars
         if ex is None or n < 1:
             raise ValueError("TSA needs exemplars (MethodSpec.needs has 'exemplars')")
-        frames = max(batch.features.shape[1], ex.features.shape[1])
+        # eval: an exemplar shared by several queries goes through PSNet once (BatchNorm
+        # uses running statistics there, so the numbers are the same)
+        rows = None if self.training else distinct_rows(ex.index, len(ex))
+        ex_feats = ex.features if rows is None else ex.features[rows[0]]
+        frames = max(batch.features.shape[1], ex_feats.shape[1])
         both = torch.cat([F.pad(batch.features, (0, 0, 0, frames - batch.features.shape[1])),
-                          F.pad(ex.features, (0, 0, 0, frames - ex.features.shape[1]))])
+                          F.pad(ex_feats, (0, 0, 0, frames - ex_feats.shape[1]))])
         trunk, probs = self.psnet(both)
-        (xq, xe), (pq, pe) = trunk.split([len(batch), len(ex)]), probs.split([len(batch), len(ex)])
+        (xq, xe), (pq, pe) = trunk.split([len(batch), len(ex_feats)]), \
+            probs.split([len(batch), len(ex_feats)])
+        if rows is not None:
+            xe, pe = xe[rows[1]], pe[rows[1]]
         predicted = decode_transitions(pq, batch.lengths)
         if self.training and self.true_boundaries:
             bq = ordered(batch.extras["transitions"].long(), batch.lengths)
