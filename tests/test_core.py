@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -13,10 +12,9 @@ import aqabench_core
 from aqabench.api import Batch, FeatureSet
 from aqabench.config import merge_config
 from aqabench.runner import RunRequest, run
-from aqabench.testing import check_method, prepare
-from aqabench.train import fit
+from aqabench.testing import check_method
 from aqabench_core import defaults
-from aqabench_core.model import CoRe, masked_mean, pair_differences
+from aqabench_core.model import CoRe, build, masked_mean, pair_differences
 from aqabench_core.tree import (
     RegressionTree,
     group_edges,
@@ -25,9 +23,16 @@ from aqabench_core.tree import (
     tree_prediction,
 )
 
-from .coretsa_helpers import declared_entry_points, registry_with
+from .coretsa_helpers import (
+    declared_entry_points,
+    exemplar_mean_srcc,
+    fit_srcc,
+    registry_with,
+    standin,
+)
 
 TINY = {"epochs": 1, "test_exemplars": 3, "hidden": 16}
+NEEDS = frozenset({"exemplars"})
 
 
 @pytest.fixture(autouse=True)
@@ -172,25 +177,19 @@ def test_seed_zero_is_bit_identical():
     assert math.isfinite(a["final"]["srcc"])
 
 
-def fit_tiny(method: str, registry, epochs: int, shuffle: bool) -> float:  # noqa: ANN001
-    """Test SRCC of ``method`` trained on the tiny twin, its training labels permuted or not."""
-    prepared = prepare(method, "finediving-synth", overrides={"epochs": epochs},
-                       registry=registry)
-    bundle = prepared.bundle
-    if shuffle:
-        order = torch.randperm(len(bundle.train), generator=torch.Generator().manual_seed(1))
-        bundle = dataclasses.replace(bundle, train=dataclasses.replace(
-            bundle.train, scores=bundle.train.scores[order]))
-    state = fit(prepared.model, bundle, prepared.info, prepared.config, torch.device("cpu"),
-                registry.method(method).needs)
-    assert state.final is not None
-    return state.final.metrics["srcc"]
+def test_learns_the_standin_beyond_the_exemplar_mean():
+    """Seed 0, 6 epochs: the exemplars' mean score alone gives 0.15, shuffled labels ~0; the
+    tree learns the query-exemplar difference (measured 0.92 at 6 epochs, 0.93 at 10)."""
+    bundle = standin()
+    cfg = merge_config(defaults("finediving-synth", None),
+                       overrides={"epochs": 6, "test_exemplars": 5, "hidden": 32})
+    baseline = exemplar_mean_srcc(bundle, cfg)
+    learned = fit_srcc(build, cfg, bundle, NEEDS)
+    assert baseline < 0.3 and learned > baseline + 0.5, (baseline, learned)
 
 
 @pytest.mark.slow
-def test_learns_the_tiny_twin_better_than_shuffled_labels():
-    """8 epochs (the ci cell): real labels beat the same run on permuted training labels."""
-    registry = registry_with(aqabench_core)
-    real = fit_tiny("core", registry, 8, shuffle=False)
-    shuffled = fit_tiny("core", registry, 8, shuffle=True)
-    assert real > 0.2 and real > shuffled + 0.1, (real, shuffled)
+def test_shuffled_training_labels_learn_nothing():
+    cfg = merge_config(defaults("finediving-synth", None),
+                       overrides={"epochs": 6, "test_exemplars": 5, "hidden": 32})
+    assert abs(fit_srcc(build, cfg, standin(), NEEDS, shuffle=True)) < 0.4

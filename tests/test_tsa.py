@@ -16,11 +16,16 @@ from aqabench.config import merge_config
 from aqabench.testing import check_method, prepare
 from aqabench.train import build_picker, evaluate, fit
 from aqabench_tsa import defaults
-from aqabench_tsa.model import TSA
+from aqabench_tsa.model import TSA, build
 from aqabench_tsa.psnet import PSNet, transition_loss
 
-from .coretsa_helpers import declared_entry_points, registry_with
-from .test_core import fit_tiny
+from .coretsa_helpers import (
+    declared_entry_points,
+    exemplar_mean_srcc,
+    fit_srcc,
+    registry_with,
+    standin,
+)
 
 NEEDS = frozenset({"exemplars", "stage_labels"})
 
@@ -158,9 +163,19 @@ def test_batch_of_one_with_ten_exemplars_decodes_inside_the_windows():
     assert out["score"].shape == (1,) and 1 <= t1 < 12 <= t2 < 24
 
 
+def test_learns_the_standin_beyond_the_exemplar_mean():
+    """Seed 0, 6 epochs: the exemplars' mean score alone gives 0.15, shuffled labels ~0; TSA
+    learns the stage-wise differences (measured 0.89 at 6 epochs, 0.92 at 10)."""
+    bundle = standin()
+    cfg = merge_config(defaults("finediving-synth", None),
+                       overrides={"epochs": 6, "test_exemplars": 5, "width": 16})
+    baseline = exemplar_mean_srcc(bundle, cfg)
+    learned = fit_srcc(build, cfg, bundle, NEEDS)
+    assert baseline < 0.3 and learned > baseline + 0.5, (baseline, learned)
+
+
 @pytest.mark.slow
-def test_learns_the_tiny_twin_better_than_shuffled_labels(registry):  # noqa: ANN001
-    """8 epochs (the ci cell): real labels beat the same run on permuted training labels."""
-    real = fit_tiny("tsa", registry, 8, shuffle=False)
-    shuffled = fit_tiny("tsa", registry, 8, shuffle=True)
-    assert real > 0.2 and real > shuffled + 0.1, (real, shuffled)
+def test_shuffled_training_labels_learn_nothing():
+    cfg = merge_config(defaults("finediving-synth", None),
+                       overrides={"epochs": 6, "test_exemplars": 5, "width": 16})
+    assert abs(fit_srcc(build, cfg, standin(), NEEDS, shuffle=True)) < 0.4
