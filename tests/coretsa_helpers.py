@@ -5,6 +5,7 @@ the learning check on a FineDiving-shaped stand-in against the exemplar-mean bas
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
@@ -30,11 +31,15 @@ def declared_entry_points() -> dict[str, str]:
     return dict(data["project"]["entry-points"]["aqabench"])
 
 
+def _same(module: ModuleType) -> ModuleType:
+    return module
+
+
 def registry_with(*plugins: ModuleType) -> Registry:
     """A strict registry of the datasets, the ridge baseline and ``plugins``."""
     registry = Registry(strict=True)
     for module in (aqabench_datasets, aqabench_baseline, *plugins):
-        registry.add_plugin(module.__name__, lambda m=module: m)
+        registry.add_plugin(module.__name__, functools.partial(_same, module))
     return registry
 
 

@@ -54,6 +54,8 @@ class CoRe(AQAModel):
     """Group-aware contrastive regression on a pooled video feature."""
 
     masks_padding = True
+    edges: torch.Tensor  # [L/2 + 1] positive-half group edges (buffer, set by prepare)
+    theta: torch.Tensor  # θ, the score range the exemplar label is divided by (buffer)
 
     def __init__(self, feature_dim: int, hidden: int = 256, depth: int = 5,
                  score_range: float | None = None, per_difficulty: bool = False) -> None:
