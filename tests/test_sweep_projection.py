@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -34,7 +35,15 @@ def test_estimate_prefers_a_measurement_then_scales_per_epoch() -> None:
 def test_the_paper_projection_reads_the_committed_records(capsys: pytest.CaptureFixture) -> None:
     main(["--seeds", "0-4", "--cores-per-node", "16"])
     out = capsys.readouterr().out
-    assert "paper suite × seeds 0-4: 280 cells (0 without a measurement" in out
+    from aqabench.bench import Suite
+    from aqabench.plugins import get_registry
+
+    cells = len(Suite.load("paper").expand(get_registry())) * 5
+    summary = re.search(r"paper suite × seeds 0-4: (\d+) cells \((\d+) without a measurement",
+                        out)
+    assert summary is not None and int(summary.group(1)) == cells
+    unknown = [line for line in out.splitlines() if line.endswith("| unknown |")]
+    assert int(summary.group(2)) == 5 * len(unknown)  # every unmeasured cell is listed
     gdlt_ball = next(line for line in out.splitlines() if line.startswith("| gdlt rg-synth/Ball |"))
     assert gdlt_ball.startswith("| gdlt rg-synth/Ball | 250 |")  # leaderboards/validity has it
     assert gdlt_ball.endswith("| measured |")
