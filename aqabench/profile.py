@@ -229,9 +229,10 @@ def device_name(device: torch.device) -> str:
     return platform.processor() or platform.machine()
 
 
-def measure_latency(model: nn.Module, batch: Batch, device: torch.device | str = "cpu",
-                    warmup: int = MIN_WARMUP, runs: int = MIN_RUNS) -> dict[str, Any]:
-    """Wall time of ``model(batch)`` in ms: eval, inference mode, median + quartiles + min/max."""
+def time_runs(model: nn.Module, batch: Batch, device: torch.device | str = "cpu",
+              warmup: int = MIN_WARMUP, runs: int = MIN_RUNS) -> list[float]:
+    """``runs`` wall times of ``model(batch)`` in ms after ``warmup`` untimed ones: eval mode,
+    inference mode, CUDA synchronised around each run."""
     if warmup < MIN_WARMUP or runs < MIN_RUNS:
         raise ValueError(f"latency needs >= {MIN_WARMUP} warm-up and >= {MIN_RUNS} timed runs")
     device = torch.device(device)
@@ -247,11 +248,25 @@ def measure_latency(model: nn.Module, batch: Batch, device: torch.device | str =
             sync(device)
             if i >= warmup:
                 times.append(1000.0 * (time.perf_counter() - start))
+    return times
+
+
+def summarise_latency(times: list[float], warmup: int, batch: Batch,
+                      device: torch.device | str) -> dict[str, Any]:
+    """Median, quartiles and min/max of ``times`` (ms) with the protocol and the device."""
+    device = torch.device(device)
     q1, median, q3 = statistics.quantiles(times, n=4, method="inclusive")
     return {"median_ms": median, "q1_ms": q1, "q3_ms": q3, "min_ms": min(times),
-            "max_ms": max(times), "warmup": warmup, "runs": runs, "batch": len(batch),
+            "max_ms": max(times), "warmup": warmup, "runs": len(times), "batch": len(batch),
             "device": str(device), "device_name": device_name(device),
             "threads": torch.get_num_threads()}
+
+
+def measure_latency(model: nn.Module, batch: Batch, device: torch.device | str = "cpu",
+                    warmup: int = MIN_WARMUP, runs: int = MIN_RUNS) -> dict[str, Any]:
+    """Wall time of ``model(batch)`` in ms: eval, inference mode, median + quartiles + min/max."""
+    times = time_runs(model, batch, device, warmup, runs)
+    return summarise_latency(times, warmup, batch, device)
 
 
 # --------------------------------------------------------------------------- example inputs

@@ -160,6 +160,19 @@ class CoFInAlCode(AQAModel):
         total = terms["pos"] + terms["fine"] + terms.get("neg", 0.0) + self.alpha * terms["triplet"]
         return {"loss": total, **terms}
 
+    def prepare_inference(self) -> AQAModel:
+        """Swaps in the eval-only trunk and fine-head attention of
+        :mod:`aqabench_cofinal.inference` (this is the eval copy
+        :func:`aqabench.inference.prepare` made); ``forward`` is unchanged."""
+        from aqabench_gdlt.inference import PreparedTrunk
+
+        from .inference import PreparedSelfAttention
+
+        trunk = self.trunk
+        self.trunk = PreparedTrunk(trunk.in_proj, trunk.encoder, trunk.decoder, trunk.prototypes)
+        self.regi = PreparedSelfAttention(self.regi)
+        return self
+
 
 def build_code(config: dict[str, Any], info: DataInfo) -> CoFInAlCode:
     return CoFInAlCode(config, info.feature_dim)
