@@ -11,7 +11,11 @@ the transformations methods share; each is exact maths (only float rounding may 
 - :func:`stacked_linear`: several ``Linear`` maps of the same input become one GEMM (their
   weights stacked along the output dimension), fewer and larger matrix multiplies;
 - :func:`attention`: ``softmax(Q Kᵀ / √d_h) V`` through ``F.scaled_dot_product_attention``
-  (no dropout at eval), optionally with a key mask, for ``[B, L, d]`` inputs and ``heads``.
+  (no dropout at eval), optionally with a key mask, for ``[B, L, d]`` inputs and ``heads``;
+- :func:`absorbed_attention`: the same attention with the key and value projections of a long
+  memory absorbed into the few queries (associativity, and softmax rows summing to 1): fewer
+  multiply-accumulates than the training graph, so the prepared model's own MACs are recorded
+  beside the paper-convention count (``aqabench profile``'s ``latency_prepared.macs``).
 """
 
 from __future__ import annotations
@@ -122,3 +126,32 @@ def attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, heads
     mixed = F.scaled_dot_product_attention(split(query), split(key), split(value),
                                            attn_mask=mask)
     return mixed.transpose(1, 2).reshape(b, lq, -1)
+
+
+def absorbed_attention(query: torch.Tensor, memory: torch.Tensor,
+                       key_map: tuple[torch.Tensor, torch.Tensor | None],
+                       value_map: tuple[torch.Tensor, torch.Tensor | None], heads: int = 1,
+                       key_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`attention` of projected queries on keys ``M W_kᵀ + b_k`` and values
+    ``M W_vᵀ + b_v`` of ``memory`` ``[B, Lk, d_m]``, without projecting the memory.
+
+    Per head, ``Q Kᵀ = (Q W_k) Mᵀ + Q b_k`` and, since each row of the attention ``A`` sums to
+    1, ``A V = (A M) W_vᵀ + b_v``: the same maths in ``O(Lq·d_h·d_m)`` instead of
+    ``O(Lk·d_h·d_m)`` multiply-accumulates, for few queries (``Lq``) on a long memory (``Lk``).
+    ``query`` ``[B, Lq, heads·d_h]`` -> ``[B, Lq, heads·d_h]``. Needs at least one valid key.
+    """
+    (w_k, b_k), (w_v, b_v) = key_map, value_map
+    b, lq, d = query.shape
+    d_h = d // heads
+    q = query.reshape(b, lq, heads, d_h).transpose(1, 2)  # [B, H, Lq, d_h]
+    mem = memory[:, None]  # [B, 1, Lk, d_m]
+    scores = (q @ w_k.reshape(heads, d_h, -1)) @ mem.transpose(-1, -2)  # [B, H, Lq, Lk]
+    if b_k is not None:
+        scores = scores + q @ b_k.reshape(heads, d_h, 1)
+    scores = scores * (1.0 / d_h ** 0.5)
+    if key_mask is not None:
+        scores = scores.masked_fill(~key_mask[:, None, None, :], float("-inf"))
+    mixed = (torch.softmax(scores, dim=-1) @ mem) @ w_v.reshape(heads, d_h, -1).transpose(-1, -2)
+    if b_v is not None:
+        mixed = mixed + b_v.reshape(heads, 1, d_h)
+    return mixed.transpose(1, 2).reshape(b, lq, d)

@@ -9,7 +9,10 @@ GEMM speed with zero overhead; the ratio latency / bound says how far a model is
 
 The machine may be shared and loaded, so one measurement is ``rounds`` rounds, each timing the
 bound, then every model (``warmup`` + ``runs`` forwards) in turn: a ratio is taken within a
-round, and the report gives medians and the spread (min-max) over rounds.
+round, and the report gives medians and the spread (min-max) over rounds. Every ratio is also
+taken by the calling thread's CPU time (latency and GEMMs alike): at 1 thread that leaves out
+the time the scheduler gives other processes, the part of a loaded machine's noise a ratio
+within one round cannot cancel (shared caches and memory bandwidth still count).
 """
 
 from __future__ import annotations
@@ -60,33 +63,38 @@ def gemm_shapes(model: nn.Module, batch: Batch, top: int = 4) -> list[Shape]:
 
 
 def gemm_flops_per_second(shape: Shape, device: torch.device | str = "cpu", warmup: int = 5,
-                          repeats: int = 30) -> float:
-    """Median throughput (FLOP/s, 2 per multiply-accumulate) of an fp32 ``[m, k] @ [k, n]``."""
+                          repeats: int = 30) -> dict[str, float]:
+    """Median throughput (FLOP/s, 2 per multiply-accumulate) of an fp32 ``[m, k] @ [k, n]``,
+    by the wall clock (``wall``) and by the calling thread's CPU time (``cpu``)."""
     device = torch.device(device)
     m, k, n = shape
     generator = torch.Generator().manual_seed(0)
     a = torch.randn(m, k, generator=generator).to(device)
     b = torch.randn(k, n, generator=generator).to(device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda *x: None)
-    times = []
+    wall, cpu = [], []
     with torch.inference_mode():
         for i in range(warmup + repeats):
             sync(device)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             a @ b
             sync(device)
             if i >= warmup:
-                times.append(time.perf_counter() - start)
-    return 2.0 * m * k * n / statistics.median(times)
+                wall.append(time.perf_counter() - start)
+                cpu.append(max(time.thread_time() - start_cpu, 1e-9))
+    flops = 2.0 * m * k * n
+    return {"wall": flops / statistics.median(wall), "cpu": flops / statistics.median(cpu)}
 
 
 def peak_flops_per_second(shapes: list[Shape], device: torch.device | str = "cpu"
                           ) -> dict[str, Any]:
-    """The best median GEMM throughput over ``shapes`` and 1024^3, with each shape's figure."""
+    """The best median GEMM throughput (wall, cpu) over ``shapes`` and 1024^3, with each
+    shape's wall-clock figure in GFLOP/s."""
     per_shape = {"x".join(map(str, s)): gemm_flops_per_second(s, device)
                  for s in dict.fromkeys([*shapes, SQUARE])}
-    return {"flops_per_s": max(per_shape.values()), "per_shape_gflops":
-            {k: v / 1e9 for k, v in per_shape.items()}}
+    return {"wall": max(v["wall"] for v in per_shape.values()),
+            "cpu": max(v["cpu"] for v in per_shape.values()),
+            "per_shape_gflops": {k: v["wall"] / 1e9 for k, v in per_shape.items()}}
 
 
 def spread(values: list[float]) -> dict[str, float]:
@@ -100,29 +108,34 @@ def latency_vs_bound(models: Mapping[str, nn.Module], batch: Batch, macs: int,
     """Interleaved latency of each of ``models`` on ``batch`` and the FLOP bound of ``macs``.
 
     Returns ``latency`` (name -> :func:`~aqabench.profile.summarise_latency` of every timed run
-    of every round), ``ratio`` (name -> median/min/max over rounds of latency median / bound)
-    and ``flop_bound`` (ms and GFLOP/s: median/min/max over rounds; the shapes; the threads).
+    of every round), ``ratio`` and ``ratio_cpu`` (name -> median/min/max over rounds of the
+    round's median latency / the round's bound, by the wall clock and by thread CPU time) and
+    ``flop_bound`` (ms and GFLOP/s: median/min/max over rounds; per shape; the threads).
     """
     if rounds < 1:
         raise ValueError("latency_vs_bound needs at least one round")
     shapes = gemm_shapes(next(iter(models.values())), batch)
-    times: dict[str, list[float]] = {name: [] for name in models}
-    ratios: dict[str, list[float]] = {name: [] for name in models}
+    times: dict[str, dict[str, list[float]]] = {name: {"wall": [], "cpu": []}
+                                                for name in models}
+    ratios: dict[str, dict[str, list[float]]] = {name: {"wall": [], "cpu": []}
+                                                 for name in models}
     bounds, peaks, per_shape = [], [], []
     for _ in range(rounds):
         peak = peak_flops_per_second(shapes, device)
-        bound_ms = 1000.0 * 2 * macs / peak["flops_per_s"]
-        bounds.append(bound_ms)
-        peaks.append(peak["flops_per_s"] / 1e9)
+        bound = {clock: 1000.0 * 2 * macs / peak[clock] for clock in ("wall", "cpu")}
+        bounds.append(bound["wall"])
+        peaks.append(peak["wall"] / 1e9)
         per_shape.append(peak["per_shape_gflops"])
         for name, model in models.items():
             round_times = time_runs(model, batch, device, warmup, runs)
-            times[name] += round_times
-            ratios[name].append(statistics.median(round_times) / bound_ms)
+            for clock in ("wall", "cpu"):
+                times[name][clock] += round_times[clock]
+                ratios[name][clock].append(statistics.median(round_times[clock]) / bound[clock])
     return {
         "latency": {name: {**summarise_latency(t, warmup, batch, device), "rounds": rounds}
                     for name, t in times.items()},
-        "ratio": {name: spread(r) for name, r in ratios.items()},
+        "ratio": {name: spread(r["wall"]) for name, r in ratios.items()},
+        "ratio_cpu": {name: spread(r["cpu"]) for name, r in ratios.items()},
         "flop_bound": {"ms": spread(bounds), "gflops": spread(peaks), "flops": 2 * macs,
                        "shapes_gflops": {k: statistics.median(p[k] for p in per_shape)
                                          for k in per_shape[0]},

@@ -13,6 +13,7 @@ from torch import nn
 from aqabench.api import AQAModel, Batch, DataInfo
 from aqabench.config import merge_config
 from aqabench.inference import (
+    absorbed_attention,
     attention,
     fold_batch_norm,
     fold_clip_stack,
@@ -162,6 +163,18 @@ def test_attention_equals_masked_softmax(heads):
     scores = scores.masked_fill(~mask[:, None, None, :], float("-inf"))
     expected = (torch.softmax(scores, -1) @ split(v)).transpose(1, 2).reshape(3, 4, 8)
     close(expected, attention(q, k, v, heads, mask))
+
+
+@pytest.mark.parametrize("heads", [1, 2])
+@pytest.mark.parametrize("masked", [False, True])
+def test_absorbed_attention_equals_attention_on_projected_memory(heads, masked):
+    q, memory = torch.randn(3, 4, 8), torch.randn(3, 6, 5)
+    keys, values = nn.Linear(5, 8), nn.Linear(5, 8)
+    mask = torch.arange(6)[None, :] < torch.tensor([6, 3, 1])[:, None] if masked else None
+    expected = attention(q, keys(memory), values(memory), heads, mask)
+    actual = absorbed_attention(q, memory, (keys.weight, keys.bias),
+                                (values.weight, values.bias), heads, mask)
+    close(expected, actual)
 
 
 # ------------------------------------------------------------------------ whole methods

@@ -8,9 +8,10 @@ transformer.py in eval mode (dropout is the identity):
 - the decoder's input is the learned grade queries, a constant: the first layer's
   self-attention block ``LN1(G + SelfAttn(G))`` and its cross-attention query projection are
   computed once here, not per video;
-- the cross-attention keys and values of every decoder layer are projections of the same
-  encoder memory: one stacked GEMM computes them all;
-- attention runs through ``F.scaled_dot_product_attention``; no dropout calls.
+- cross-attention: K grade queries attend to T >> K clips of memory, so the key and value
+  projections are absorbed into the queries (:func:`aqabench.inference.absorbed_attention`:
+  ``(q W_k) Mᵀ`` and ``(A M) W_vᵀ``), 19 M fewer multiply-accumulates at T = 72 (-15 %);
+- self-attention runs through ``F.scaled_dot_product_attention``; no dropout calls.
 
 The prepared model is a snapshot of the weights; it is never trained (aqabench.inference).
 """
@@ -22,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aqabench.api import AQAModel, Batch
-from aqabench.inference import attention, fold_clip_stack, stacked_linear
+from aqabench.inference import absorbed_attention, attention, fold_clip_stack
 
 from .model import ClipProjection, GradeQueries, LikertHead
 from .transformer import (
@@ -67,7 +68,6 @@ class PreparedDecoder(nn.Module):
         self.norm = decoder.norm
         state = queries.prototypes.weight.detach()[None]  # [1, K, d]
         d = state.shape[-1]
-        self.heads = self.layers[0].cross_attn.heads if self.layers else 1
         first_query = state
         if self.layers:
             first = self.layers[0]
@@ -76,27 +76,22 @@ class PreparedDecoder(nn.Module):
             first_query = F.linear(state, cross.weight[:d], cross.bias[:d])
         self.register_buffer("first_state", state.clone())
         self.register_buffer("first_query", first_query.clone())
-        self.memory_kv = stacked_linear(*[(layer.cross_attn.in_proj.weight[d:],
-                                           layer.cross_attn.in_proj.bias[d:])
-                                          for layer in self.layers]) if self.layers else None
         self.dim = d
 
     def forward(self, memory: torch.Tensor) -> torch.Tensor:
         """Encoder memory ``[B, T, d]`` -> decoded queries ``[B, K, d]``."""
         b, d = memory.shape[0], self.dim
         x = self.first_state.expand(b, -1, -1)
-        if self.memory_kv is None:
-            return self.norm(x)
-        keys_values = self.memory_kv(memory).split(d, dim=-1)
         for i, layer in enumerate(self.layers):
-            cross = layer.cross_attn
+            weight, bias = layer.cross_attn.in_proj.weight, layer.cross_attn.in_proj.bias
             if i == 0:
                 query = self.first_query.expand(b, -1, -1)
             else:
                 x = layer.norm1(x + self_attention(layer.self_attn, x))
-                query = F.linear(x, cross.in_proj.weight[:d], cross.in_proj.bias[:d])
-            mixed = attention(query, keys_values[2 * i], keys_values[2 * i + 1], cross.heads)
-            x = layer.norm2(x + cross.out_proj(mixed))
+                query = F.linear(x, weight[:d], bias[:d])
+            mixed = absorbed_attention(query, memory, (weight[d:2 * d], bias[d:2 * d]),
+                                       (weight[2 * d:], bias[2 * d:]), layer.cross_attn.heads)
+            x = layer.norm2(x + layer.cross_attn.out_proj(mixed))
             x = layer.norm3(x + feed_forward(layer.ffn, x))
         return self.norm(x)
 
