@@ -18,6 +18,8 @@ The prepared model is a snapshot of the weights; it is never trained (aqabench.i
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -38,7 +40,7 @@ from .transformer import (
 
 def feed_forward(ffn: FeedForward, x: torch.Tensor) -> torch.Tensor:
     """``W2 ReLU(W1 x + b1) + b2`` (eval: no dropout)."""
-    expand, project = ffn[0], ffn[3]
+    expand, project = cast(nn.Linear, ffn[0]), cast(nn.Linear, ffn[3])
     return F.linear(torch.relu(F.linear(x, expand.weight, expand.bias)), project.weight,
                     project.bias)
 
