@@ -61,6 +61,14 @@ def test_profile_records_both_latencies_and_the_bound(tmp_path, capsys):
     assert bound["ratio_prepared"]["median"] > 0 and bound["ratio_cpu"]["median"] > 0
 
 
+def test_profile_without_a_hook_times_the_model_once(capsys):
+    assert cli_main(["profile", "--method", "ridge", "--clips", "8", "--rounds", "1",
+                     "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["latency_prepared"]["same_model"] is True
+    assert result["latency_prepared"]["median_ms"] == result["latency"]["median_ms"]
+
+
 def test_profile_table_shows_prepared_and_bound(capsys):
     assert cli_main(["profile", "--method", "cofinal", "--clips", "8", "--rounds", "1"]) == 0
     out = capsys.readouterr().out

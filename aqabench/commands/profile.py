@@ -171,11 +171,14 @@ def time_both_ways(model: AQAModel, batch: Any, macs: int, args: argparse.Namesp
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        timed = latency_vs_bound({"training": model, "prepared": prepared}, batch, macs,
-                                 resolve_device(args.device), args.rounds, args.warmup,
-                                 args.runs)
+        models = {"training": model} if prepared is model else \
+            {"training": model, "prepared": prepared}
+        timed = latency_vs_bound(models, batch, macs, resolve_device(args.device), args.rounds,
+                                 args.warmup, args.runs)
     finally:
         torch.set_num_threads(threads)
+    for part in ("latency", "ratio", "ratio_cpu"):  # nothing prepared: the same timings
+        timed[part].setdefault("prepared", timed[part]["training"])
     bound = {**timed["flop_bound"], "ratio": timed["ratio"]["training"],
              "ratio_prepared": timed["ratio"]["prepared"],
              "ratio_cpu": timed["ratio_cpu"]["training"],
