@@ -18,35 +18,37 @@ or dataset are one line naming the file and the cell, exit 2.
 Each (method, dataset, subset, seed) is one run writing one record. A cell whose record already
 exists with the same config hash and code hash is skipped (``force`` reruns it); records are
 written atomically at the end of a run, so an interrupted suite leaves no partial record and a
-rerun continues where it stopped.
+rerun continues where it stopped. :func:`run_suite` is the one loop over cells: an executor
+(:mod:`aqabench.executors`: local, or Ray, ``docs/distributed.md``) runs the cells and returns
+their records, which the loop checks and writes; a failed cell is reported, the rest still run.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .config import config_hash
 from .errors import DataError, UsageError
+from .executors import CellJob, CellResult, Executor, LocalExecutor
+from .executors.cells import OnRun
+from .outputs import writable_dir, write_failed
 from .package_data import SUITES_DIR
 from .plugins import Registry
-from .results import read_record, record_filename
+from .results import read_record, record_filename, write_record
 from .runner import (
     RunRequest,
     code_hash,
     resolve_config,
     resolve_subset,
-    run,
     setting_tag,
 )
 from .specs import DatasetSpec
 from .suite_file import check_cell_config, check_suite
-from .train import EpochCallback
 
 
 @dataclass(frozen=True)
@@ -181,31 +183,70 @@ def is_current(path: Path, hashes: tuple[str, str]) -> bool:
 @dataclass
 class CellOutcome:
     cell: Cell
-    status: str  # "ran" | "skipped"
+    status: str  # "ran" | "skipped" | "failed"
     record: dict[str, Any] | None
     seconds: float
+    error: str | None = None  # why a "failed" cell failed (one line)
+    node: str | None = None  # where a cell that ran (or failed) ran
+
+
+def settle(job: CellJob, result: CellResult, hashes: tuple[str, str], out_dir: Path
+           ) -> CellOutcome:
+    """The outcome of a job an executor finished: its record written atomically into
+    ``out_dir``, or the failure. A record whose hashes differ from the driver's (a node running
+    other code or plugins) is refused: it would never count as current."""
+    cell = job.cell
+    if result.record is None:
+        return CellOutcome(cell, "failed", None, result.seconds, result.error, result.node)
+    prov = result.record["provenance"]
+    if (prov.get("config_hash"), prov.get("code_hash")) != hashes:
+        return CellOutcome(cell, "failed", None, result.seconds,
+                           f"node {result.node} ran config/code hashes {prov.get('config_hash')}"
+                           f"/{prov.get('code_hash')}, the driver expects {hashes[0]}/"
+                           f"{hashes[1]}: install the same aqabench and plugins on every node",
+                           result.node)
+    try:
+        write_record(result.record, out_dir)
+    except OSError as exc:
+        raise write_failed(out_dir, exc, "cannot write the record") from None
+    return CellOutcome(cell, "ran", result.record, result.seconds, None, result.node)
 
 
 def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] | None = None,
               force: bool = False, device: str | None = None,
               on_cell: Callable[[int, int, CellOutcome], None] | None = None,
-              on_run: Callable[[Cell], tuple[EpochCallback, EpochCallback]] | None = None
-              ) -> Iterator[CellOutcome]:
+              on_run: OnRun | None = None, executor: Executor | None = None,
+              data_root: Path | None = None) -> Iterator[CellOutcome]:
     """Run (or skip) every cell; ``on_run(cell)`` gives the (on_epoch, on_start) callbacks of
-    a cell that runs, ``on_cell`` is told each outcome."""
+    a cell that runs in this process, ``on_cell(done, total, outcome)`` is told each outcome.
+
+    Current cells are skipped first; the rest go to ``executor`` (default: local, in suite
+    order), and each result is written here as it arrives. A failed cell is an outcome with
+    status ``"failed"`` and its error; the others still run."""
     cells = suite.expand(registry, only)
-    for number, cell in enumerate(cells, start=1):
-        request = suite.request(cell, out_dir, device)
-        name, hashes = planned(suite, cell, registry)
-        target = out_dir / name
-        started = time.perf_counter()
-        if not force and is_current(target, hashes):
-            outcome = CellOutcome(cell, "skipped", read_record(target), 0.0)
-        else:
-            callbacks = on_run(cell) if on_run is not None else (None, None)
-            record, _, _ = run(request, registry, *callbacks)
-            outcome = CellOutcome(cell, "ran", record, time.perf_counter() - started)
+    outcomes = _outcomes(suite, cells, registry, out_dir, force, device, on_run,
+                         executor or LocalExecutor(), data_root)
+    for done, outcome in enumerate(outcomes, start=1):
         if on_cell is not None:
-            on_cell(number, len(cells), outcome)
+            on_cell(done, len(cells), outcome)
         yield outcome
 
+
+def _outcomes(suite: Suite, cells: list[Cell], registry: Registry, out_dir: Path, force: bool,
+              device: str | None, on_run: OnRun | None, executor: Executor,
+              data_root: Path | None) -> Iterator[CellOutcome]:
+    jobs: list[CellJob] = []
+    expected: dict[int, tuple[str, str]] = {}
+    for index, cell in enumerate(cells):
+        name, hashes = planned(suite, cell, registry)
+        if not force and is_current(out_dir / name, hashes):
+            yield CellOutcome(cell, "skipped", read_record(out_dir / name), 0.0)
+            continue
+        request = replace(suite.request(cell, None, device), data_root=data_root)
+        jobs.append(CellJob(index, cell, request))
+        expected[index] = hashes
+    if not jobs:
+        return
+    writable_dir(out_dir)  # before hours of training, not after
+    for job, result in executor.map(jobs, on_run):
+        yield settle(job, result, expected[job.index], out_dir)

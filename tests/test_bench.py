@@ -66,3 +66,12 @@ def test_shipped_suites_parse() -> None:
     for path in Path(runner.__file__).parent.joinpath("suites").glob("*.json"):
         suite = Suite.load(str(path))
         assert suite.cells and suite.name == path.stem
+
+
+def test_seeds_flag_replaces_the_suites_seeds(tmp_path: Path, run_cli) -> None:
+    code, out, err = run_cli("bench", "--suite", write_suite(tmp_path), "--seeds", "0-1", "--list")
+    assert code == 0, err
+    labels = [line for line in out.splitlines() if line.startswith("ridge")]
+    assert labels == ["ridge toy-synth seed0", "ridge toy-synth seed1"]
+    code, _, err = run_cli("bench", "--suite", write_suite(tmp_path), "--seeds", "x", "--list")
+    assert code == 2 and "bad --seeds 'x'" in err
