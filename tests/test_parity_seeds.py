@@ -137,3 +137,19 @@ def test_run_spec_skips_a_run_whose_json_exists(tmp_path: Path) -> None:
     path = seeds.run_spec(spec, tmp_path, tmp_path / "missing", tmp_path, {})
     assert path == tmp_path / spec.name
     assert seeds.load(tmp_path)[0]["final_srcc"] == 0.5
+
+
+def test_run_spec_leaves_a_run_another_sweep_holds(tmp_path: Path) -> None:
+    spec = seeds.Spec("gdlt", "ours", "Ball", 1, 30)
+    (tmp_path / spec.name).with_suffix(".running").touch()
+    assert seeds.run_spec(spec, tmp_path, tmp_path / "missing", tmp_path, {}).suffix == \
+        ".running"
+    assert not (tmp_path / spec.name).exists()
+
+
+def test_prepare_reuses_a_prepared_copy(tmp_path: Path) -> None:
+    checkout = fake_checkout(tmp_path / "repo", "gdlt")
+    tree = official_run.prepare("gdlt", checkout, tmp_path / "scratch")
+    (tree / "marker").write_text("kept")
+    assert official_run.prepare("gdlt", checkout, tmp_path / "scratch") == tree
+    assert (tree / "marker").exists()  # not rebuilt: a running sweep's files stay in place

@@ -13,6 +13,7 @@ export and ``--epoch`` set to the caller's epoch count (the reduced protocol).
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -34,6 +35,8 @@ PATCHES: dict[str, list[tuple[str, str, str, str]]] = {
          "it is saved as an object array (the dump is a side file, not read back)"),
     ],
 }
+#: Marks a prepared copy (checkout path and patches): a later sweep reuses it as it is.
+STAMP = ".parity-prepared"
 #: Patches both main scripts take.
 COMMON = [
     ("main.py", "setup_seed(0)", 'setup_seed(int(os.environ.get("OFFICIAL_SEED", "0")))',
@@ -64,21 +67,29 @@ class PatchError(RuntimeError):
 
 
 def prepare(method: str, checkout: Path, scratch: Path) -> Path:
-    """A patched copy of ``checkout`` under ``scratch`` (rebuilt each call); returns its path.
+    """A patched copy of ``checkout`` under ``scratch``, reused while the checkout path and the
+    patches are unchanged (else rebuilt); returns its path.
 
     Also writes the ``tensorboardX`` stub to ``scratch/stub``: put it on ``PYTHONPATH``.
     """
     tree = scratch / f"official-{method}"
-    if tree.exists():
-        shutil.rmtree(tree)
-    shutil.copytree(checkout, tree, ignore=shutil.ignore_patterns(".git", "temp_log", "ckpt",
-                                                                  "logs", "*.pkl", "*.pth"))
-    for name, old, new, _why in PATCHES[method] + COMMON:
-        path = tree / name
-        text = path.read_text()
-        if old not in text:
-            raise PatchError(f"{checkout / name}: expected text not found: {old!r}")
-        path.write_text(text.replace(old, new))
+    stamp = f"{Path(checkout).resolve()}\n{PATCHES[method] + COMMON!r}\n"
+    if not (tree / STAMP).exists() or (tree / STAMP).read_text() != stamp:
+        # built beside, then renamed: a sweep already running from ``tree`` is not disturbed
+        fresh = scratch / f".official-{method}-{os.getpid()}"
+        shutil.copytree(checkout, fresh, ignore=shutil.ignore_patterns(
+            ".git", "temp_log", "ckpt", "logs", "*.pkl", "*.pth"))
+        for name, old, new, _why in PATCHES[method] + COMMON:
+            path = fresh / name
+            text = path.read_text()
+            if old not in text:
+                shutil.rmtree(fresh)
+                raise PatchError(f"{checkout / name}: expected text not found: {old!r}")
+            path.write_text(text.replace(old, new))
+        (fresh / STAMP).write_text(stamp)
+        if tree.exists():
+            shutil.rmtree(tree)
+        fresh.rename(tree)
     stub = scratch / "stub" / "tensorboardX"
     stub.mkdir(parents=True, exist_ok=True)
     (stub / "__init__.py").write_text(TENSORBOARDX_STUB)

@@ -122,15 +122,24 @@ def _run_ours(spec: Spec, export: Path, scratch: Path) -> dict[str, Any]:
 
 def run_spec(spec: Spec, results: Path, export: Path, scratch: Path,
              trees: dict[str, Path]) -> Path:
-    """Run ``spec`` unless its JSON is already in ``results``; returns the JSON's path."""
+    """Run ``spec`` unless its JSON is already in ``results``; returns the JSON's path (or the
+    ``.running`` marker's, when another sweep on the same folder is running it now)."""
     target = results / spec.name
     if target.exists():
         return target
+    lock = target.with_suffix(".running")
+    try:  # another sweep on the same folder is running this one: leave it
+        lock.touch(exist_ok=False)
+    except FileExistsError:
+        return lock
     started = time.perf_counter()
-    if spec.side == "official":
-        row = _run_official(spec, trees[spec.method], export, scratch)
-    else:
-        row = _run_ours(spec, export, scratch)
+    try:
+        if spec.side == "official":
+            row = _run_official(spec, trees[spec.method], export, scratch)
+        else:
+            row = _run_ours(spec, export, scratch)
+    finally:
+        lock.unlink()
     row = {**asdict(spec), "setting": spec.setting, **row,
            "wall_seconds": round(time.perf_counter() - started, 1)}
     tmp = target.with_suffix(".json.tmp")
