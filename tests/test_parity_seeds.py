@@ -128,6 +128,8 @@ def test_summary_reports_the_gap_against_the_pooled_sd() -> None:
     assert "| cofinal | Ball | 30 | final | 0.410 (n=3) | 0.110 (n=3) | -0.300 | 0.010 | no |" \
         in text
     assert "| cofinal | Ball | 30 | variant=paper | 0 | 0.000 ± nan |" in text
+    one = seeds.summary(rows[:1] + rows[3:4])
+    assert "| gdlt | Ball | 30 | final | 0.100 (n=1) | 0.150 (n=1) | +0.050 | nan | n/a" in one
 
 
 def test_run_spec_skips_a_run_whose_json_exists(tmp_path: Path) -> None:

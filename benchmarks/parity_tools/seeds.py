@@ -12,6 +12,7 @@ pooled standard deviation of each official / ours pair, and whether the gap is w
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -166,6 +167,13 @@ def pooled_sd(a: list[float], b: list[float]) -> float:
                   + (len(b) - 1) * statistics.variance(b)) / dof) ** 0.5
 
 
+def verdict(gap: float, sd: float) -> str:
+    """``yes`` / ``no``: is ``|gap|`` within one pooled SD; ``n/a`` without two runs a side."""
+    if math.isnan(sd):
+        return "n/a (fewer than 2 runs a side)"
+    return "yes" if abs(gap) <= sd else "no"
+
+
 def _groups(rows: list[dict[str, Any]]) -> dict[tuple[str, str, int, str], list[dict[str, Any]]]:
     groups: dict[tuple[str, str, int, str], list[dict[str, Any]]] = {}
     for row in rows:
@@ -203,5 +211,5 @@ def summary(rows: list[dict[str, Any]]) -> str:
             lines.append(f"| {method} | {subset} | {epochs} | {metric.split('_')[0]} | "
                          f"{statistics.fmean(a):.3f} (n={len(a)}) | {statistics.fmean(b):.3f} "
                          f"(n={len(b)}) | {gap:+.3f} | {sd:.3f} | "
-                         f"{'yes' if abs(gap) <= sd else 'no'} |")
+                         f"{verdict(gap, sd)} |")
     return "\n".join(lines)
