@@ -155,3 +155,23 @@ def test_prepare_reuses_a_prepared_copy(tmp_path: Path) -> None:
     (tree / "marker").write_text("kept")
     assert official_run.prepare("gdlt", checkout, tmp_path / "scratch") == tree
     assert (tree / "marker").exists()  # not rebuilt: a running sweep's files stay in place
+
+
+def test_cofinal_collapse_describes_constant_and_varied_heads() -> None:
+    import numpy as np
+    from cofinal_collapse import describe
+
+    from aqabench_cofinal.grades import GradeGrid
+
+    grid = GradeGrid(7, 10, 1.0)
+    truth = np.array([7.0, 10.5, 14.0, 17.5])  # raw points; grades 2, 3, 4, 5 at 3.5 / grade
+    logits = np.tile(np.array([0.0, 0.1, 0.2, 0.9, 0.3, 0.0, 0.0]), (4, 1))
+    constant = {"hard_score": np.full(4, 14.0), "soft_score": np.array([13.0, 13.1, 13.2, 13.3]),
+                "coarse_logits": logits, "fine_similarity": np.tile(np.eye(10)[9], (4, 1))}
+    lines = describe("test", constant, truth, grid, 3.5)
+    assert "- distinct predictions: hard 1, soft 4" in lines
+    assert "- SRCC hard 0.000, soft 1.000" in lines
+    assert "arg-max grade: {3: 4}; true grade: {2: 1, 3: 1, 4: 1, 5: 1}" in lines[3]
+    assert "std across videos (mean over grades) 0.0000; top-1 minus top-2 margin 0.6000" \
+        in lines[4]
+    assert lines[5].startswith("- FGS arg-max sub-grade: {9: 4}")
