@@ -83,3 +83,14 @@ def test_a_method_needing_judges_is_refused_where_there_are_none(tmp_path: Path)
     write_coarse(tmp_path)
     check_needs(frozenset({"judge_scores"}), real_diving.load_finediving(
         DataRequest(root=tmp_path)), "musdl", "finediving")
+
+
+def test_musdl_trains_on_mtl_aqa_with_seven_judges_and_the_middle_three(tmp_path: Path) -> None:
+    from aqabench.runner import RunRequest, run
+    from tests.test_datasets_real import write_mtl
+    from tests.test_usdl import registry
+
+    record, state, _ = run(RunRequest("musdl", "mtl-aqa", data_root=write_mtl(tmp_path),
+                                      epochs=1), registry())
+    assert state.config["judges"] == 7 and state.model.panel == "middle3"
+    assert record["final"]["epoch"] == 1
