@@ -1,12 +1,18 @@
 """Twin validity: does a synthetic twin rank the paper methods the way real features do?
 
 Compares records of the ``validity`` suite (the paper methods at their papers' protocols on RG
-Ball, RG Hoop and Fis-V TES; CoFInAl's ablations on RG Ball) with the published VST rows of
+Ball, RG Hoop and Fis-V TES; CoFInAl's ablations on RG Ball) with the published rows of
 CoFInAl Tab. 1 and the ablation rows of Tab. 3 (``aqabench/reported/``): per subset each
-method's twin SRCC beside the published one, whether it beats the ``ridge`` floor, and
-Kendall's τ between the twin's order and the published order (per subset, and over every
-within-subset pair pooled). ``benchmarks/twin_validity.py`` prints it; the leaderboard README
-shows it beside the tables.
+method's twin SRCC beside the published VST and I3D figures, whether it beats the ``ridge``
+floor, and Kendall's τ between the twin's order and the published order (per subset, and over
+every within-subset pair pooled), against the VST rows (the features the methods' headline
+numbers use) and against the I3D rows (the backbone the twins' nuisance statistics were
+measured on). One seed per cell, so each within-subset pair is also tested for significance:
+a paired bootstrap over the test videos (:func:`aqabench.stats.paired_bootstrap`) says whether
+the twin's order of the two methods is resolved at all (p < 0.05) before it is counted as
+agreeing with or reversing the published order; it covers test-set sampling, not training-seed
+noise. ``benchmarks/twin_validity.py`` prints it; the leaderboard README shows it beside the
+tables.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import kendalltau
 
+from . import stats
 from .tables import load_reported
 
 #: twin record (method, variant, setting) -> the published row it stands for
@@ -23,22 +30,29 @@ METHODS = {("gdlt", None): "GDLT", ("cofinal", "paper"): "CoFInAl", ("hgcn", Non
            ("mslstm", "paper"): "MS-LSTM"}
 EXTRA = {("cofinal", "code"): "CoFInAl (code variant)", ("ridge", None): "ridge"}
 SUBSETS = (("rg-synth", "Ball"), ("rg-synth", "Hoop"), ("fisv-synth", "TES"))
+#: the significance level of the paired test that decides whether a twin pair is resolved
+ALPHA = 0.05
 ABLATIONS = {None: "Ours", "use_lr=false": "w/o L_R", "use_tfm=false": "w/o TFM",
              "use_gpm=false": "w/o GPM", "use_fgs=false": "w/o FGS"}
 
 
-def published() -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
-    """(method, subset) -> SRCC of Tab. 1 (VST rows and C3D+SVR); (setting, subset) -> Tab. 3."""
+def published(backbone: str = "VST"
+              ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """(method, subset) -> SRCC of Tab. 1 (the ``backbone`` rows and C3D+SVR);
+    (setting, subset) -> Tab. 3."""
     tab1 = {(e["method"], e["subset"]): e["value"] for e in load_reported("cofinal-tab1")
-            if e["metric"] == "srcc" and (e.get("backbone") == "VST" or e["method"] == "C3D+SVR")}
+            if e["metric"] == "srcc"
+            and (e.get("backbone") == backbone or e["method"] == "C3D+SVR")}
     tab3 = {(e["setting"], e["subset"]): e["value"] for e in load_reported("cofinal-tab3")
             if e["metric"] == "srcc"}
     return tab1, tab3
 
 
-def twin_scores(records: list[dict[str, Any]], protocol: str
-                ) -> dict[tuple[str, str, str | None], float]:
-    """(label, subset, setting) -> the record's SRCC under ``protocol``."""
+Key = tuple[str, str, "str | None"]
+
+
+def twin_records(records: list[dict[str, Any]], protocol: str) -> dict[Key, dict[str, Any]]:
+    """(label, subset, setting) -> the record that has a ``protocol`` block."""
     out = {}
     for record in records:
         ident = record["identity"]
@@ -47,52 +61,107 @@ def twin_scores(records: list[dict[str, Any]], protocol: str
         if label is None or record.get(protocol) is None:
             continue
         setting = None if key in EXTRA else ident.get("setting")  # the variant is the label
-        out[(label, ident["subset"], setting)] = float(record[protocol]["srcc"])
+        out[(label, ident["subset"], setting)] = record
     return out
+
+
+def twin_scores(records: list[dict[str, Any]], protocol: str) -> dict[Key, float]:
+    """(label, subset, setting) -> the record's SRCC under ``protocol``."""
+    return {key: float(record[protocol]["srcc"])
+            for key, record in twin_records(records, protocol).items()}
 
 
 def tau(twin: list[float], real: list[float]) -> float:
     return float(kendalltau(twin, real).statistic) if len(twin) > 1 else float("nan")
 
 
+def resolved(a: dict[str, Any], b: dict[str, Any], protocol: str, seed: int) -> bool | None:
+    """Whether the twin separates two methods' records on the same test videos (paired
+    bootstrap p < ALPHA); None when either stores no predictions for ``protocol``."""
+    pa, pb = stats.predictions(a, protocol), stats.predictions(b, protocol)
+    if pa is None or pb is None or sorted(pa[0]) != sorted(pb[0]):
+        return None
+    order = {vid: i for i, vid in enumerate(pb[0])}
+    index = np.array([order[vid] for vid in pa[0]])
+    result = stats.paired_bootstrap(pa[1], pb[1][index], pa[2], n_resamples=2000, seed=seed)
+    return result.p_value < ALPHA
+
+
+def pooled_tau(pairs: list[tuple[float, float]]) -> float:
+    """Mean sign agreement over pairs of (twin difference, published difference)."""
+    return float(np.mean([np.sign(t) * np.sign(r) for t, r in pairs]))
+
+
+def ranking(records: dict[Key, dict[str, Any]], scores: dict[Key, float], protocol: str
+            ) -> list[str]:
+    """Per-subset and pooled τ against the VST and the I3D rows, with the resolved pairs."""
+    lines: list[str] = []
+    for backbone in ("VST", "I3D"):
+        tab1, _ = published(backbone)
+        pairs: list[tuple[float, float]] = []
+        agree = reverse = unresolved = 0
+        per_subset = []
+        for _dataset, subset in SUBSETS:
+            names = [m for m in METHODS.values()
+                     if (m, subset, None) in scores and (m, subset) in tab1]
+            twin = [scores[(m, subset, None)] for m in names]
+            per_subset.append((subset, tau(twin, [tab1[(m, subset)] for m in names])))
+            for i in range(len(names)):
+                for j in range(i + 1, len(names)):
+                    t = twin[i] - twin[j]
+                    r = tab1[(names[i], subset)] - tab1[(names[j], subset)]
+                    pairs.append((t, r))
+                    sure = resolved(records[(names[i], subset, None)],
+                                    records[(names[j], subset, None)], protocol, len(pairs))
+                    if not sure:
+                        unresolved += 1
+                    elif np.sign(t) == np.sign(r):
+                        agree += 1
+                    else:
+                        reverse += 1
+        if not pairs:
+            continue
+        shown = ", ".join(f"{s} {t:.2f}" if not np.isnan(t) else f"{s} –"
+                          for s, t in per_subset)
+        lines.append(f"- Kendall τ vs the {backbone} rows: {shown}; pooled over {len(pairs)} "
+                     f"within-subset pairs: τ = {pooled_tau(pairs):.2f} (1 = the published "
+                     f"order, 0 = chance, −1 = reversed); resolved by the twin (paired "
+                     f"bootstrap p < {ALPHA}): {agree} agree, {reverse} reversed, "
+                     f"{unresolved} not resolved")
+    return lines
+
+
 def report(records: list[dict[str, Any]], protocol: str) -> list[str]:
     """The validity tables and figures as markdown lines (empty without validity records)."""
-    tab1, tab3 = published()
+    vst, tab3 = published("VST")
+    i3d, _ = published("I3D")
+    chosen = twin_records(records, protocol)
     scores = twin_scores(records, protocol)
     if not scores:
         return []
-    lines = [f"Twin validity, protocol `{protocol}` (twin SRCC vs CoFInAl Tab. 1 VST rows)", "",
-             "| subset | method | twin | published | twin − published | > ridge |",
-             "|---|---|---|---|---|---|"]
-    pairs_twin, pairs_real, taus, beats = [], [], [], []
+    lines = [f"Twin validity, protocol `{protocol}` (twin SRCC vs CoFInAl Tab. 1, VST and I3D "
+             f"rows)", "",
+             "| subset | method | twin | VST | I3D | twin − VST | > ridge |",
+             "|---|---|---|---|---|---|---|"]
+    beats = []
     for _dataset, subset in SUBSETS:
         ridge = scores.get(("ridge", subset, None))
         names = [m for m in METHODS.values() if (m, subset, None) in scores]
-        twin = [scores[(m, subset, None)] for m in names]
-        real = [tab1[(m, subset)] for m in names]
-        for name, t, r in sorted(zip(names, twin, real), key=lambda x: -x[2]):
+        for name in sorted(names, key=lambda m: -vst[(m, subset)]):
+            t, r = scores[(name, subset, None)], vst[(name, subset)]
+            other = i3d.get((name, subset))
             above = "–" if ridge is None else ("yes" if t > ridge else "**no**")
             beats.append(above == "yes")
-            lines.append(f"| {subset} | {name} | {t:.3f} | {r:.3f} | {t - r:+.3f} | {above} |")
+            lines.append(f"| {subset} | {name} | {t:.3f} | {r:.3f} | "
+                         f"{'–' if other is None else f'{other:.3f}'} | {t - r:+.3f} | {above} |")
         for label in EXTRA.values():  # beside, not ranked (ridge stands for C3D+SVR)
             if (label, subset, None) in scores:
                 value = scores[(label, subset, None)]
-                ref = tab1.get(("C3D+SVR", subset)) if label == "ridge" else None
+                ref = vst.get(("C3D+SVR", subset)) if label == "ridge" else None
                 shown = "–" if ref is None else f"{ref:.3f} (C3D+SVR)"
-                lines.append(f"| {subset} | {label} | {value:.3f} | {shown} | | |")
-        taus.append(tau(twin, real))
-        for i in range(len(names)):
-            for j in range(i + 1, len(names)):
-                pairs_twin.append(np.sign(twin[i] - twin[j]))
-                pairs_real.append(np.sign(real[i] - real[j]))
+                lines.append(f"| {subset} | {label} | {value:.3f} | {shown} | | | |")
     lines.append("")
-    for (_dataset, subset), t in zip(SUBSETS, taus):
-        lines.append(f"- Kendall τ, {subset}: " + ("not enough methods run" if np.isnan(t)
-                                                  else f"{t:.2f}"))
-    if pairs_twin:
-        concord = float(np.mean(np.array(pairs_twin) * np.array(pairs_real)))
-        lines.append(f"- pooled over {len(pairs_twin)} within-subset pairs: τ = {concord:.2f} "
-                     f"(1 = the published order, 0 = chance, −1 = reversed)")
+    lines += ranking(chosen, scores, protocol)
     lines.append(f"- paper methods above ridge: {sum(beats)} of {len(beats)}")
     ablation = [(ABLATIONS[s], scores[("CoFInAl", "Ball", s)], tab3[(ABLATIONS[s], "Ball")])
                 for s in ABLATIONS if ("CoFInAl", "Ball", s) in scores]
