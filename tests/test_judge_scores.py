@@ -94,3 +94,15 @@ def test_musdl_trains_on_mtl_aqa_with_seven_judges_and_the_middle_three(tmp_path
                                       epochs=1), registry())
     assert state.config["judges"] == 7 and state.model.panel == "middle3"
     assert record["final"]["epoch"] == 1
+
+
+def test_a_cache_written_before_the_judges_existed_is_regenerated(tmp_path: Path) -> None:
+    from aqabench_datasets import twin_cache
+
+    old = twins.make_twin("finediving-synth", None, "tiny")
+    old.extra_dtypes = {k: v for k, v in old.extra_dtypes.items() if k != "judge_scores"}
+    stale = twin_cache.twin_splits(old, tmp_path)  # a sound cache, without judge_scores
+    assert "judge_scores" not in stale["train"].extras
+    bundle = twins.load_finediving(DataRequest(size="tiny", cache_dir=tmp_path))
+    assert bundle.train.extras["judge_scores"].shape == (64, 3)
+    assert torch.equal(bundle.train.features, torch.from_numpy(stale["train"].features))
