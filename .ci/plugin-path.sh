@@ -13,7 +13,7 @@ grep -q "aqabench-plugin-example" "$out/plugins.txt"
 aqabench run --method attn-pool --dataset wave-synth --size tiny --epochs 5 --out "$out/runs"
 aqabench run --method attn-pool --dataset rg-synth --subset Ball --size tiny --epochs 3 \
   --out "$out/runs"
-test -f "$out/runs/attn-pool__wave-synth__seed0__tiny.json"
+ls "$out"/runs/attn-pool__wave-synth__seed0__tiny*.json
 # a third-party method shows up in the paper-format tables like any other
 aqabench table --layout cofinal-tab1 --protocol final "$out/runs" | tee "$out/table.txt"
 grep -q "attn-pool" "$out/table.txt"
@@ -31,7 +31,12 @@ echo "-- a plugin that raises on import is isolated"
 python -m pip install -q ./tests/fixtures/aqabench-broken-plugin
 aqabench plugins | tee "$out/plugins.txt"
 grep -q "broken.*failed" "$out/plugins.txt"
-aqabench run --method ridge --dataset toy-synth --size tiny --epochs 2 --out "$out/runs"
+# the same run again: its record is current, so it is replaced only with --force
+if aqabench run --method ridge --dataset toy-synth --size tiny --epochs 2 --out "$out/runs" \
+    2>/dev/null; then
+  echo "a rerun should refuse to replace its current record without --force" >&2; exit 1
+fi
+aqabench run --method ridge --dataset toy-synth --size tiny --epochs 2 --out "$out/runs" --force
 if aqabench --strict-plugins plugins >/dev/null 2>&1; then
   echo "strict mode should have failed on the broken plugin" >&2; exit 1
 fi

@@ -201,6 +201,16 @@ class AQAModel(nn.Module):
     def loss(self, outputs: dict[str, torch.Tensor], batch: Batch) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
+    def prepare(self, train: FeatureSet, config: Mapping[str, Any]) -> None:
+        """Optional: called once before the first epoch with the TRAINING split (raw scores;
+        ``config`` holds ``score_shift``/``score_scale``), e.g. CoRe's groups built from the
+        training score differences. Store what it derives in buffers, so checkpoints keep it.
+        The test split is never passed."""
+
+    def start_epoch(self, epoch: int, epochs: int) -> None:
+        """Optional: called before training epoch ``epoch`` (0-based) of ``epochs``, e.g. TSA's
+        switch from true to predicted stage boundaries after a fraction of training."""
+
     def param_groups(self, config: Mapping[str, Any]) -> list[dict[str, Any]] | None:
         """Optional optimiser parameter groups (e.g. a lower lr for a sub-module)."""
         return None
@@ -209,6 +219,21 @@ class AQAModel(nn.Module):
         """Multiply-accumulates no counter sees, for one forward: hand-written recurrences or
         custom kernels. (nn.LSTM/GRU/RNN and their cells are counted by aqabench.profile.)"""
         return 0
+
+    def prepare_inference(self) -> AQAModel:
+        """An eval-only model with this one's outputs, faster to run (default: ``self``).
+
+        Override to return exact re-expressions of the trained network (BatchNorm folded into
+        the preceding GEMM, work on constant inputs precomputed, fused attention kernels): in
+        eval mode they must give the same outputs (to 1e-6) on any batch. The harness calls it
+        in eval mode, under ``torch.no_grad``, on a trained model, and only to time or run
+        inference; the result is a snapshot (retrain, prepare again) and never trained, so
+        the training graph, its parameters, MACs and run records are unchanged. Call it
+        through :func:`aqabench.inference.prepare`, which passes an eval-mode deep copy: the
+        hook may then modify or reuse ``self``'s modules (not to be confused with
+        :meth:`prepare`, which sees the training split before training).
+        """
+        return self
 
 
 class Backbone:

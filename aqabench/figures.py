@@ -73,12 +73,11 @@ def title_of(record: dict[str, Any]) -> str:
 
 
 def stem_of(record: dict[str, Any]) -> str:
-    ident = record["identity"]
-    parts = [ident["method"], ident["dataset"], ident.get("subset"), ident.get("setting"),
-             f"seed{ident.get('seed')}"]
-    return "__".join(str(p).replace("/", "-").replace("=", "-").replace(",", "-")
-                     for p in parts if p is not None)
+    """A record's figures are named like its file (:func:`aqabench.results.record_filename`),
+    so two runs that keep two records also keep two figures."""
+    from .results import record_filename
 
+    return Path(record_filename(record)).stem
 
 # ----------------------------------------------------------------------------- the data
 def scatter_data(record: dict[str, Any], protocol: str = "final") -> dict[str, Any]:
@@ -121,6 +120,12 @@ class Panel:
     subset: str | None
     bars: list[Bar] = field(default_factory=list)
     ceiling: float | None = None
+    size: str = "full"  # the twin size: a smaller twin is its own panel, with its own ceiling
+
+    @property
+    def title(self) -> str:
+        name = self.subset or self.dataset
+        return name if self.size == "full" else f"{name} ({self.size} twin)"
 
 
 def row_label(record: dict[str, Any]) -> str:
@@ -130,23 +135,25 @@ def row_label(record: dict[str, Any]) -> str:
 
 def bar_data(records: Iterable[dict[str, Any]], protocol: str = "final"
              ) -> dict[str, list[Panel]]:
-    """dataset -> one panel per subset, one bar per method (setting): mean ± std over seeds,
+    """dataset -> one panel per subset and twin size (tiny and full never share a panel or
+    a ceiling), one bar per method (setting): mean ± std over seeds,
     or one seed's bootstrap CI (no bar extent when neither is known)."""
-    cells: dict[tuple[str, str | None], dict[str, list[dict[str, Any]]]] = {}
-    ceilings: dict[tuple[str, str | None], float] = {}
+    cells: dict[tuple[str, str | None, str], dict[str, list[dict[str, Any]]]] = {}
+    ceilings: dict[tuple[str, str | None, str], float] = {}
     for record in records:
         if protocol not in record:
             continue
         ident = record["identity"]
-        key = (ident["dataset"], ident.get("subset"))
+        key = (ident["dataset"], ident.get("subset"), str(ident.get("size") or "full"))
         cells.setdefault(key, {}).setdefault(row_label(record), []).append(record)
         ceiling = ((record.get("data") or {}).get("meta") or {}).get("ceiling")
         if ceiling is not None:
             ceilings[key] = float(ceiling)
     out: dict[str, list[Panel]] = {}
-    for (dataset, subset) in sorted(cells, key=lambda k: (k[0], str(k[1]))):
-        panel = Panel(dataset, subset, ceiling=ceilings.get((dataset, subset)))
-        for label, group in sorted(cells[(dataset, subset)].items()):
+    for key in sorted(cells, key=lambda k: (k[0], str(k[1]), k[2] != "full", k[2])):
+        dataset, subset, size = key
+        panel = Panel(dataset, subset, ceiling=ceilings.get(key), size=size)
+        for label, group in sorted(cells[key].items()):
             stats = cell_stats(group, protocol, "srcc")
             value = float(np.mean([float(r[protocol]["srcc"]) for r in group]))
             if stats is not None and stats.std is not None:
@@ -212,7 +219,7 @@ def draw_bars(dataset: str, panels: Sequence[Panel], path: Path, fmt: str = "png
             ax.axhline(panel.ceiling, color="grey", linestyle="--", linewidth=0.8,
                        label="oracle ceiling")
             ax.legend(fontsize=7)
-        ax.set_title(panel.subset or dataset, fontsize=9)
+        ax.set_title(panel.title, fontsize=9)
         ax.set_ylabel(f"SRCC ({protocol} epoch)")
     fig.suptitle(f"{dataset}: SRCC per method (error bars: std over seeds, or one seed's "
                  "95% bootstrap CI)", fontsize=9)

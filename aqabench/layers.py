@@ -29,3 +29,20 @@ def per_clip(stack: nn.Sequential, clips: torch.Tensor) -> torch.Tensor:
         else:
             x = layer(x)
     return x.reshape(b, t, -1)
+
+
+def distinct_rows(index: torch.Tensor | None, count: int
+                  ) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(first row of each distinct sample, row -> distinct position), or None if all differ.
+
+    ``index`` holds the dataset rows of a batch (e.g. exemplars, which repeat across the queries
+    of one group): a model encodes ``x[first]`` once and expands with ``[position]`` (same
+    numbers wherever a row's encoding does not depend on the other rows, e.g. in eval mode)."""
+    if index is None:
+        return None
+    unique, inverse = torch.unique(index, return_inverse=True)
+    if len(unique) == count:
+        return None
+    rows = torch.arange(count, device=index.device)
+    first = torch.full((len(unique),), count, dtype=torch.long, device=index.device)
+    return first.scatter_reduce(0, inverse, rows, reduce="amin"), inverse

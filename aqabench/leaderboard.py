@@ -18,15 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from . import stats
+from .errors import DataError
 from .figures import FIGURE_PREFIX
+from .identity import config_difference, unfilled_config
 from .results import load_records
 from .runner import method_defaults
+from .table_layouts import DISPLAY, load_inputs
 from .table_layouts import build_table as build_layout
-from .table_layouts import load_inputs
 from .tables import render
 from .validity import report
 
-UNCHECKED_COLUMNS = {"Inference Time (ms)"}
+UNCHECKED_COLUMNS = {"Inference Time (ms)", "Prepared (ms)"}
 ORACLE = "oracle"  # shown as "Oracle ceiling" (table_layouts.DISPLAY)
 
 
@@ -57,12 +59,13 @@ TABLES = (
 
 
 def oracle_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One pseudo-record per (twin, subset) whose SRCC is the twin's oracle ceiling."""
-    seen: dict[tuple[str, str | None], dict[str, Any]] = {}
+    """One pseudo-record per (twin, subset, size) whose SRCC is that twin's oracle ceiling
+    (a tiny twin's ceiling is its own row, never the full twin's)."""
+    seen: dict[tuple[str, str | None, str], dict[str, Any]] = {}
     for record in records:
         ident = record["identity"]
         ceiling = (record.get("data") or {}).get("meta", {}).get("ceiling")
-        key = (ident["dataset"], ident.get("subset"))
+        key = (ident["dataset"], ident.get("subset"), str(ident.get("size") or "full"))
         if ceiling is None or key in seen:
             continue
         oracle: dict[str, Any] = {
@@ -71,7 +74,7 @@ def oracle_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             "final": {"srcc": float(ceiling)}, "best": {"srcc": float(ceiling)},
             "provenance": {"config": {}, "argv": []}, "profile": None}
         seen[key] = oracle
-    return list(seen.values())
+    return sorted(seen.values(), key=lambda r: r["identity"].get("size", "full") != "full")
 
 
 def _defaults(method: str, dataset: str, subset: str | None) -> dict[str, Any] | None:
@@ -86,12 +89,43 @@ def _defaults(method: str, dataset: str, subset: str | None) -> dict[str, Any] |
         return None
 
 
+def record_order(record: dict[str, Any]) -> tuple[str, ...]:
+    """Table order: method, dataset, subset, size, setting ("Ours" first), seed: what the
+    record is, never what its file is called."""
+    ident = record["identity"]
+    return (ident["method"], ident["dataset"], str(ident.get("subset")),
+            str(ident.get("size", "full")), str(ident.get("setting") or ""),
+            f"{ident.get('seed', 0):012d}" if isinstance(ident.get("seed"), int) else "")
+
+
+def one_config_per_cell(records: Iterable[dict[str, Any]], where: Path) -> None:
+    """Two records of one table cell (method, data, size, setting, seed) with different
+    configs would be averaged as if they were one run: a :class:`DataError` naming the cell,
+    both config hashes (in the records' file names) and what differs; keep one of them."""
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for record in records:
+        ident = record["identity"]
+        key = tuple(str(ident.get(k)) for k in ("method", "dataset", "subset", "backbone",
+                                                  "size", "setting", "variant", "seed"))
+        other = seen.setdefault(key, record)
+        if other["provenance"].get("config_hash") != record["provenance"].get("config_hash"):
+            before, after = (unfilled_config(r) or r["provenance"].get("config") or {}
+                             for r in (other, record))
+            difference = config_difference(before, after)
+            hashes = sorted(str(r["provenance"].get("config_hash"))[:8] for r in (other, record))
+            raise DataError(where, f"two records of one table cell ({ident['method']} "
+                                   f"{ident['dataset']}/{ident.get('subset')} seed "
+                                   f"{ident.get('seed')}, {ident.get('size', 'full')}) have "
+                                   f"different configs (hashes {' and '.join(hashes)}: "
+                                   f"{difference}); keep one")
+
+
 def board_inputs(root: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The records under ``root/results`` (in table order) and the profiles."""
     records, profiles = load_inputs(
         p for p in (root / "results", root / "profiles") if p.exists())
-    records = sorted(records, key=lambda r: (r["identity"]["method"], r["identity"]["dataset"],
-                                             str(r["identity"].get("subset"))))
+    one_config_per_cell(records, root / "results")
+    records = sorted(records, key=record_order)
     return records, profiles
 
 
@@ -121,8 +155,8 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
         table = build_layout(spec.layout, everything, profiles, spec.protocol, _defaults,
                              reported)
         for row in table.rows:  # a bound, not a competitor: ranked on its own, never bold
-            if row.labels and row.labels[0] == "Oracle ceiling":
-                row.scope = ORACLE
+            if row.labels and row.labels[0].startswith(DISPLAY[ORACLE]):
+                row.scope = f"{ORACLE}:{row.scope}"
         markdown = render(table, "markdown")
         files[root / "tables" / f"{spec.stem}.md"] = markdown
         files[root / "tables" / f"{spec.stem}.tex"] = render(table, "latex")
@@ -134,7 +168,8 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
             sections.append("## Twin validity (the `validity` suite, paper protocols)\n\n"
                             "Do the twins rank the paper methods as real features do? "
                             "Records in `leaderboards/validity/` (`aqabench bench --suite "
-                            "validity`, committed, not rerun by CI); the twins were calibrated "
+                            "validity --out leaderboards/validity`, committed, not rerun by "
+                            "CI); the twins were calibrated "
                             "on `ridge` alone (docs/datasets.md).\n\n" + "\n".join(lines)
                             + "\n")
     figures = figures_section(records)
@@ -175,7 +210,8 @@ def readme(records: list[dict[str, Any]], sections: list[str]) -> str:
         "# aqabench leaderboards",
         "",
         "Generated by `aqabench leaderboard build` from `leaderboards/results/` (one JSON record "
-        "per run, produced by `aqabench bench --suite ci`), `leaderboards/profiles/` "
+        "per run, produced by `aqabench bench --suite ci --out leaderboards/results`), "
+        "`leaderboards/profiles/` "
         "(`aqabench profile`) and `aqabench/reported/` (the papers' numbers as data). "
         "Do not edit by hand: CI regenerates the records and fails "
         "(`aqabench leaderboard build --check`) when a committed number differs.",

@@ -229,29 +229,50 @@ def device_name(device: torch.device) -> str:
     return platform.processor() or platform.machine()
 
 
-def measure_latency(model: nn.Module, batch: Batch, device: torch.device | str = "cpu",
-                    warmup: int = MIN_WARMUP, runs: int = MIN_RUNS) -> dict[str, Any]:
-    """Wall time of ``model(batch)`` in ms: eval, inference mode, median + quartiles + min/max."""
+def time_runs(model: nn.Module, batch: Batch, device: torch.device | str = "cpu",
+              warmup: int = MIN_WARMUP, runs: int = MIN_RUNS) -> dict[str, list[float]]:
+    """``runs`` times of ``model(batch)`` in ms after ``warmup`` untimed ones: eval mode,
+    inference mode, CUDA synchronised around each run. ``wall``: wall-clock time; ``cpu``: CPU
+    time of the calling thread (the on-CPU latency when torch runs on 1 thread: time the
+    scheduler gave to other processes of a loaded machine is left out)."""
     if warmup < MIN_WARMUP or runs < MIN_RUNS:
         raise ValueError(f"latency needs >= {MIN_WARMUP} warm-up and >= {MIN_RUNS} timed runs")
     device = torch.device(device)
     model = model.to(device).eval()
     batch = batch.to(device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda *a: None)
-    times = []
+    wall, cpu = [], []
     with torch.inference_mode():
         for i in range(warmup + runs):
             sync(device)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             model(batch)
             sync(device)
             if i >= warmup:
-                times.append(1000.0 * (time.perf_counter() - start))
-    q1, median, q3 = statistics.quantiles(times, n=4, method="inclusive")
-    return {"median_ms": median, "q1_ms": q1, "q3_ms": q3, "min_ms": min(times),
-            "max_ms": max(times), "warmup": warmup, "runs": runs, "batch": len(batch),
+                wall.append(1000.0 * (time.perf_counter() - start))
+                cpu.append(1000.0 * (time.thread_time() - start_cpu))
+    return {"wall": wall, "cpu": cpu}
+
+
+def summarise_latency(times: dict[str, list[float]], warmup: int, batch: Batch,
+                      device: torch.device | str) -> dict[str, Any]:
+    """Median, quartiles and min/max of the wall ``times`` (ms), the median CPU time, the
+    protocol and the device."""
+    device = torch.device(device)
+    wall = times["wall"]
+    q1, median, q3 = statistics.quantiles(wall, n=4, method="inclusive")
+    return {"median_ms": median, "q1_ms": q1, "q3_ms": q3, "min_ms": min(wall),
+            "max_ms": max(wall), "cpu_median_ms": statistics.median(times["cpu"]),
+            "warmup": warmup, "runs": len(wall), "batch": len(batch),
             "device": str(device), "device_name": device_name(device),
             "threads": torch.get_num_threads()}
+
+
+def measure_latency(model: nn.Module, batch: Batch, device: torch.device | str = "cpu",
+                    warmup: int = MIN_WARMUP, runs: int = MIN_RUNS) -> dict[str, Any]:
+    """Wall time of ``model(batch)`` in ms: eval, inference mode, median + quartiles + min/max."""
+    times = time_runs(model, batch, device, warmup, runs)
+    return summarise_latency(times, warmup, batch, device)
 
 
 # --------------------------------------------------------------------------- example inputs

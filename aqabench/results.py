@@ -3,7 +3,9 @@
 Schema (``schema_version`` 1)::
 
     identity    method, dataset, subset, backbone, split, seed, variant, size (twins),
-                setting (method keys changed from the defaults, e.g. an ablation)
+                setting (method keys changed from the defaults, e.g. an ablation), changed
+                (every config key changed from the method's defaults) and config_hash
+                (:mod:`aqabench.identity`; records from before they existed lack the last two)
     final       metrics of the LAST epoch (the honest protocol) + "epoch"
     val         only with ``--select val``: test metrics of the epoch with the highest SRCC on
                 a validation split carved from the training split + "epoch", "chosen_on":
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import Any
 
 from .errors import DataError
 from .fileio import chmod_like_open
+from .identity import HASH_CHARS, name_part
 
 SCHEMA_VERSION = 1
 #: ``final`` (last epoch), ``val`` (chosen on the validation split; only in records run with
@@ -46,8 +48,11 @@ IDENTITY_REQUIRED = ("method", "dataset")
 
 
 def record_filename(record: dict[str, Any]) -> str:
-    """``<method>__<dataset>[__<subset>]__seed<seed>[__<size>][__<setting>].json``: one file
-    per identity (``setting`` = method keys changed from the defaults, e.g. an ablation)."""
+    """``<method>__<dataset>[__<subset>]__seed<seed>[__<size>][__<changed>__c<hash>].json``:
+    one file per identity (:mod:`aqabench.identity`): ``changed`` = every config key that
+    differs from the method's defaults, ``c<hash>`` = the first 8 digits of the config hash,
+    both only when something differs. Records written before identities carried ``changed``
+    keep their old name's last part, the method keys changed (``setting``)."""
     ident = record["identity"]
     parts = [ident["method"], ident["dataset"]]
     if ident.get("subset"):
@@ -55,9 +60,11 @@ def record_filename(record: dict[str, Any]) -> str:
     parts.append(f"seed{ident['seed']}")
     if ident.get("size", "full") != "full":
         parts.append(ident["size"])
-    if ident.get("setting"):
-        parts.append(re.sub(r"[^A-Za-z0-9_.+-]", "", ident["setting"].replace("=", "-")
-                            .replace(",", "+")))
+    if "changed" in ident:
+        if ident["changed"]:
+            parts += [name_part(ident["changed"]), "c" + ident["config_hash"][:HASH_CHARS]]
+    elif ident.get("setting"):  # a record from before identities named their changed keys
+        parts.append(name_part(ident["setting"]))
     return "__".join(str(p).replace("/", "-") for p in parts) + ".json"
 
 

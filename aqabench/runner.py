@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
-import json
 import os
 import platform
 import subprocess
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import __version__, stats
+from . import __version__, identity, stats
 from .api import (
     AQAModel,
     DataBundle,
@@ -31,12 +30,13 @@ from .api import (
     MethodSpec,
     resolve_factory,
 )
-from .config import BASE_CONFIG, config_hash, fill_score_normalisation, merge_config
+from .config import fill_score_normalisation, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
 from .outputs import writable_dir, writable_file, write_failed
+from .overwrite import check_overwrite
 from .plugins import Registry
 from .profile import run_profile
-from .results import SCHEMA_VERSION, write_record
+from .results import SCHEMA_VERSION, record_filename, write_record
 from .splits import carve_validation
 from .train import (
     EpochCallback,
@@ -66,6 +66,8 @@ class RunRequest:
     #: Save the trained model for ``aqabench score``: a path, or True for the default beside
     #: the record (:func:`aqabench.checkpoint.default_path`).
     checkpoint: Path | bool | None = None
+    #: Replace an existing record at the run's file name (see :mod:`aqabench.overwrite`).
+    force: bool = False
 
 
 def default_cache_dir() -> Path:
@@ -140,13 +142,9 @@ def setting_tag(method: MethodSpec, dataset: str, subset: str | None,
                 config: dict[str, Any]) -> str | None:
     """The method-specific keys that differ from the method's defaults (ablations, variants),
     as ``"k=v,k2=v2"``; ``None`` for the default setting. Harness keys (epochs, lr...) are the
-    protocol, not the setting, and do not appear."""
-    base = method_defaults(method, dataset, subset)
-    defaults = method_defaults(method, dataset, subset, config.get("variant"))
-    changed = [f"{k}={json.dumps(v)}" for k, v in sorted(config.items())
-               if k not in BASE_CONFIG and k in defaults
-               and (defaults[k] != v or (k == "variant" and base.get(k) != v))]
-    return ",".join(changed) or None
+    protocol, not the setting, and do not appear (they are in the record's ``changed``)."""
+    return identity.tag(identity.method_only(
+        identity.changed_keys(method, dataset, subset, config)))
 
 
 def resolve_config(method: MethodSpec, dataset: DatasetSpec, subset: str | None,
@@ -305,9 +303,11 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     subset = resolve_subset(dataset, request.subset)
     config = resolve_config(method, dataset, subset, request)
     device = resolve_device(request.device)
-    chash = config_hash(config, method=method.name, dataset=dataset.name, subset=subset,
-                        size=request.size)
-    check_destinations(request)  # before minutes of training, not after
+    ident = {"method": method.name, "dataset": dataset.name, "subset": subset,
+             **identity.run_identity(method, dataset.name, subset, request.size, config)}
+    chash = ident["config_hash"]
+    code = code_hash(registry, method.name, dataset.name)
+    check_destinations(request, ident, code, config)  # before minutes of training, not after
     bundle = load_bundle(dataset, data_request(dataset, subset, request.data_root, request.size))
     normalise_features(bundle, config["feature_norm"])  # per video: before or after carving
     val = None
@@ -328,19 +328,25 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     state = fit(model, bundle, info, config, device, method.needs, on_epoch, val)
     record = make_record(state, method, dataset, subset, bundle, chash,
                          time.perf_counter() - clock, started, val)
-    record["provenance"]["code_hash"] = code_hash(registry, method.name, dataset.name)
+    record["provenance"]["code_hash"] = code
     record["provenance"]["plugins"] = registry.provenance(method.name, dataset.name,
                                                           bundle.backbone)
-    record["identity"]["size"] = request.size
-    record["identity"]["setting"] = setting_tag(method, dataset.name, subset, state.config)
+    record["identity"].update({k: ident[k] for k in ("size", "setting", "changed",
+                                                     "config_hash")})
     record["profile"] = run_profile(model, state.info, state.config, method.needs)
     return record, state, write_outputs(request, record, model, state)
 
 
-def check_destinations(request: RunRequest) -> None:
-    """The record folder and the checkpoint path can be written (created + probed)."""
+def check_destinations(request: RunRequest, ident: dict[str, Any] | None = None,
+                       code: str | None = None, config: dict[str, Any] | None = None) -> None:
+    """The record folder and the checkpoint path can be written (created + probed), and the
+    record file the run's identity ``ident`` names may be replaced
+    (:func:`aqabench.overwrite.check_overwrite`; ``code``: the run's code hash)."""
     if request.out_dir is not None:
         writable_dir(request.out_dir)
+        if ident is not None:
+            check_overwrite(Path(request.out_dir) / record_filename({"identity": ident}),
+                            ident["config_hash"], code, config or {}, request.force)
     if isinstance(request.checkpoint, Path):
         writable_file(request.checkpoint, "--save-checkpoint")
     elif request.checkpoint:

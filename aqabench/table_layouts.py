@@ -28,8 +28,8 @@ ColKey = tuple[str, str | None, str]  # dataset family, subset (lower case) or N
 DefaultsFn = Callable[[str, str, str | None], dict[str, Any] | None]
 LAYOUTS = ("cofinal-tab1", "cofinal-tab2", "cofinal-tab3", "cofinal-tabS6", "mcore-finediving")
 DISPLAY = {"gdlt": "GDLT", "cofinal": "CoFInAl", "hgcn": "HGCN", "mslstm": "MS-LSTM",
-           "mcore": "MCoRe", "ridge": "Ridge", "oracle": "Oracle ceiling", "usdl": "USDL",
-           "musdl": "MUSDL"}
+           "mcore": "MCoRe", "core": "CoRe", "tsa": "TSA", "usdl": "USDL", "musdl": "MUSDL",
+           "ridge": "Ridge", "oracle": "Oracle ceiling"}
 BACKBONES = {"vst": "VST", "i3d": "I3D", "c3d": "C3D", "synthetic": "synthetic twin"}
 PROTOCOL_TEXT = {"final": "final (last) epoch",
                  "val": "epoch chosen on a validation split carved from the training split "
@@ -100,12 +100,31 @@ def reported_rows(entries: list[dict[str, Any]], keys: list[ColKey],
     return list(rows.values())
 
 
+def twin_size(record: dict[str, Any]) -> str:
+    """A record's twin size: ``"full"`` (real data too) or ``"tiny"``."""
+    return str(record["identity"].get("size") or "full")
+
+
+def size_mark(size: str) -> str:
+    """What a row of a smaller twin carries after its first label: ``" (tiny twin)"``."""
+    return "" if size == "full" else f" ({size} twin)"
+
+
+def scope_of(synthetic: bool, size: str) -> str:
+    """The ranking scope of a reproduced row: real data, a full-size twin, or a smaller twin
+    (numbers of different twin sizes are never ranked together)."""
+    if not synthetic:
+        return "real"
+    return "synthetic" if size == "full" else f"synthetic-{size}"
+
+
 def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str,
                 labels_of: Callable[[dict[str, Any]], list[str] | None],
                 group_of: Callable[[dict[str, Any]], str] = lambda r: "",
                 averages: dict[int, list[int]] | None = None) -> tuple[list[Row], int]:
-    """One row per (labels, real|synthetic): seed means with their statistics
-    (:mod:`aqabench.table_stats`); ``averages`` = Fisher-z columns. Records without the
+    """One row per (labels, real|synthetic, twin size): seed means with their statistics
+    (:mod:`aqabench.table_stats`); ``averages`` = Fisher-z columns. Rows of a smaller twin
+    are marked (:func:`size_mark`) and ranked in their own scope. Records without the
     protocol (``val`` is only in runs with ``--select val``) are left out."""
     cells: dict[tuple[Any, ...], dict[int, list[dict[str, Any]]]] = {}
     groups: dict[tuple[Any, ...], str] = {}
@@ -116,7 +135,7 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
             continue
         fam, synthetic = family(record["identity"]["dataset"])
         subset = (record["identity"].get("subset") or "").lower() or None
-        row_key = (*labels, synthetic)
+        row_key = (*labels, synthetic, twin_size(record))
         for j, (k_family, k_subset, metric) in enumerate(keys):
             value = record[protocol].get(metric)
             if k_family == fam and k_subset == subset and value is not None:
@@ -141,8 +160,10 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
                 cell = average_stats([by_column[p] for p in parts], protocol)
                 if cell is not None:
                     row_stats[j] = cell
-        rows.append(Row([str(x) for x in row_key[:-1]], values, reproduced=True,
-                        scope="synthetic" if row_key[-1] else "real", group=groups[row_key],
+        row_labels, size = [str(x) for x in row_key[:-2]], str(row_key[-1])
+        row_labels[0] += size_mark(size)
+        rows.append(Row(row_labels, values, reproduced=True,
+                        scope=scope_of(bool(row_key[-2]), size), group=groups[row_key],
                         stats=row_stats))
     return rows, max((len(s) for s in seeds.values()), default=0)
 
@@ -159,9 +180,12 @@ def provenance_caption(paper_table: str, protocol: str, reproduced: list[Row], n
     lines = [f"Unmarked rows: as published in {paper_table} (best test epoch unless noted)."]
     if reproduced:
         seeds = f"mean of {n_seeds} seeds" if n_seeds > 1 else "one seed"
+        sizes = sorted({row.scope.partition("-")[2] for row in reproduced} - {""})
+        smaller = (f" and rows on the {', '.join(sizes)} twin (marked) only among those"
+                   if sizes else "")
         lines.append(f"{REPRODUCED_MARK} reproduced with aqabench; protocol: "
                      f"{PROTOCOL_TEXT[protocol]}; {seeds}; rows on synthetic twins are ranked "
-                     f"only among themselves.")
+                     f"only among themselves{smaller}.")
     else:
         lines.append(f"Protocol for reproduced rows: {PROTOCOL_TEXT[protocol]} (no records "
                      f"given).")
@@ -263,8 +287,10 @@ def mcore_finediving(records: list[dict[str, Any]], protocol: str, defaults: Def
 
 def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
                  reported_dir: Path | None = None) -> Table:
-    """FLOPs (G) = G MACs / Parameter (M) / Inference Time (ms), the device beside each row."""
-    keys: list[ColKey] = [("rg", None, m) for m in ("macs_g", "params_m", "latency_ms")]
+    """FLOPs (G) = G MACs / Parameter (M) / Inference Time (ms), the device beside each row;
+    then the prepared model's time (``AQAModel.prepare_inference``, profile files only)."""
+    keys: list[ColKey] = [("rg", None, m) for m in ("macs_g", "params_m", "latency_ms",
+                                                    "prepared_latency_ms")]
     entries = load_reported("cofinal-tab2", reported_dir)
     rows = reported_rows(entries, keys, lambda e: [e["method"], "GPU (not stated)"])
     seen: set[tuple[str, str]] = set()
@@ -287,19 +313,26 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
         seen.add((label, device))
         if lat:
             devices.add(device)
+        fast = prof.get("latency_prepared") or None
         rows.append(Row([label, device], [prof["macs"] / 1e9, prof["params"] / 1e6,
-                                          lat["median_ms"] if lat else None], reproduced=True))
+                                          lat["median_ms"] if lat else None,
+                                          fast["median_ms"] if fast else None],
+                        reproduced=True))
     where = ", ".join(sorted(devices)) or "none timed"
     caption = ["Backbone excluded; FLOPs (G) = billions of multiply-accumulates of one video of "
                "T = 68 clips at batch 1 (the papers' convention; true FLOPs are twice that).",
                "Unmarked rows: as published in CoFInAl Tab. 2, timed on an unstated GPU.",
                f"{REPRODUCED_MARK} measured with aqabench profile (FlopCounterMode + closed "
                f"forms); latency: eval, inference mode, batch 1, median of >= 50 runs after "
-               f">= 10 warm-up; devices: {where}. Latencies compare only within one device."]
+               f">= 10 warm-up; devices: {where}. Latencies compare only within one device.",
+               "Inference Time: the training graph in eval mode; Prepared: the same outputs "
+               "from the method's prepare_inference (exact eval-time re-expressions: BatchNorm "
+               "folded, constant-query work precomputed, attention projections absorbed), "
+               "timed interleaved with it (aqabench profile)."]
     if any(row.noted for row in rows):
         caption.append(f"{NOTE_MARK} see the note in aqabench/reported/cofinal-tab2.json.")
     columns = [Column("FLOPs (G)", 4, None), Column("Parameter (M)", 2, None),
-               Column("Inference Time (ms)", 4, None)]
+               Column("Inference Time (ms)", 4, None), Column("Prepared (ms)", 4, None)]
     return Table("cofinal-tab2", "CoFInAl Tab. 2: computational comparison",
                  ["Method", "Device"], columns, rows, caption)
 

@@ -91,6 +91,7 @@ def prepare(method: str, dataset: str = "toy-synth", subset: str | None = None,
     seed_everything(int(config["seed"]))
     model = build_model(spec, config, bundle, data.name, subset, info)
     check_needs(spec.needs, bundle, spec.name, data.name)
+    model.prepare(bundle.train, config)
     return Prepared(spec.name, model, config, bundle, info,
                     build_picker(bundle, config, spec.needs))
 

@@ -188,6 +188,7 @@ def fit(model: AQAModel, bundle: DataBundle, info: DataInfo, config: dict[str, A
         on_epoch: EpochCallback | None = None, val: FeatureSet | None = None) -> TrainState:
     """Train ``model`` for ``config['epochs']`` epochs, evaluating the test split (and ``val``,
     when given) after each."""
+    model.prepare(bundle.train, config)
     model.to(device)
     state = TrainState(model=model, config=config, info=info, device=device)
     optimizer = make_optimizer(model, config)
@@ -198,6 +199,7 @@ def fit(model: AQAModel, bundle: DataBundle, info: DataInfo, config: dict[str, A
         factor = lr_factor(epoch, config)
         for group, base in zip(optimizer.param_groups, base_lrs):
             group["lr"] = base * factor
+        model.start_epoch(epoch, int(config["epochs"]))
         started = time.perf_counter()
         row: dict[str, Any] = {"epoch": epoch + 1, "lr": base_lrs[0] * factor}
         row.update(train_one_epoch(state, bundle.train, optimizer, generator, picker, epoch + 1))

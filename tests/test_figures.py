@@ -63,12 +63,14 @@ def test_plot_writes_png_and_pdf_for_a_run(run_cli, tmp_path: Path) -> None:
     code, out, _ = run_cli("plot", tmp_path / "runs", "--out", tmp_path / "png")
     names = sorted(p.name for p in (tmp_path / "png").iterdir())
     assert code == 0 and "3 figures" in out
-    assert names == ["ridge__toy-synth__seed0__curves.png", "ridge__toy-synth__seed0__scatter.png",
+    (record,) = (tmp_path / "runs").glob("*.json")
+    assert names == [f"{record.stem}__curves.png", f"{record.stem}__scatter.png",
                      "srcc-toy-synth.png"]
+    assert record.stem.startswith("ridge__toy-synth__seed0__tiny__epochs-2__c")
     assert all((tmp_path / "png" / n).read_bytes()[:4] == b"\x89PNG" for n in names)
     code, _, _ = run_cli("plot", tmp_path / "runs", "--format", "pdf", "--kind", "scatter",
                          "--out", tmp_path / "pdf")
-    pdf = tmp_path / "pdf" / "ridge__toy-synth__seed0__scatter.pdf"
+    pdf = tmp_path / "pdf" / f"{record.stem}__scatter.pdf"
     assert code == 0 and pdf.read_bytes()[:4] == b"%PDF"
     again = tmp_path / "again"
     run_cli("plot", tmp_path / "runs", "--format", "pdf", "--kind", "scatter", "--out", again)

@@ -24,7 +24,7 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_build_writes_readme_and_tables_with_oracle_rows(board: Path) -> None:
     readme = (board / "README.md").read_text()
-    assert "Oracle ceiling" in readme and "Ridge †" in readme
+    assert "Oracle ceiling (tiny twin) †" in readme and "Ridge (tiny twin) †" in readme
     assert "CoFInAl Tab. 1" in readme and "final (last) epoch" in readme
     tab1 = (board / "tables" / "cofinal-tab1-final.md").read_text()
     oracle = next(line for line in tab1.splitlines() if line.startswith("| Oracle ceiling"))
@@ -45,7 +45,7 @@ def test_check_names_the_changed_cell(board: Path) -> None:
         path.write_text(original)
     assert len(problems) == 1
     assert "cofinal-tab1-final.md" in problems[0]
-    assert "'Ridge † / synthetic twin'" in problems[0] and "'RG Ball'" in problems[0]
+    assert "'Ridge (tiny twin) † / synthetic twin'" in problems[0] and "'RG Ball'" in problems[0]
     assert "0.999" in problems[0]
 
 

@@ -17,13 +17,13 @@ from aqabench import sampling
 from aqabench.api import DataBundle, FeatureSet
 from aqabench.config import merge_config
 from aqabench.plugins import get_registry
+from aqabench.stages import decode_transitions, stage_average_pool, stage_pool
 from aqabench.train import build_picker, evaluate, fit, seed_everything
 from aqabench_mcore import defaults
 from aqabench_mcore.cost import example_batch, pair_cost
 from aqabench_mcore.losses import stage_contrastive_loss
 from aqabench_mcore.model import MCoRe, build
-from aqabench_mcore.pooling import stage_average_pool, stage_pool
-from aqabench_mcore.segmentation import decode_transitions, segmentation_loss
+from aqabench_mcore.segmentation import segmentation_loss
 
 FRAMES, DIM, MARKER = 24, 16, 7.0
 NEEDS = frozenset({"exemplars", "stage_labels"})

@@ -206,7 +206,8 @@ def test_tab2_from_a_run_record_and_a_profile_file(tmp_path, capsys):
     assert ours["Ridge (D=16)"].labels[1] == "-" and ours["Ridge (D=16)"].values[2] is None
     assert ours["Ridge (D=16)"].values[0] == pytest.approx(5 * 16 / 1e9)
     text = render(table, "markdown")
-    assert "| GDLT | GPU (not stated) | 0.1164 | 3.20 | 3.2249 |" in text
+    assert "| GDLT | GPU (not stated) | 0.1164 | 3.20 | 3.2249 | - |" in text
+    assert ours["Ridge"].values[3] > 0  # the profile file's prepared latency
     assert "(cpu)" in text.split("devices:")[1]
 
 

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from .. import console
@@ -44,7 +45,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--device", default="auto", help="where latency is timed: auto, cpu, cuda")
     p.add_argument("--threads", type=int, help="torch CPU threads while timing")
     p.add_argument("--warmup", type=int, default=10, help="untimed runs (>= 10)")
-    p.add_argument("--runs", type=int, default=50, help="timed runs (>= 50)")
+    p.add_argument("--runs", type=int, default=50, help="timed runs per round (>= 50)")
+    p.add_argument("--rounds", type=int, default=5,
+                   help="rounds of FLOP bound + training-graph + prepared latency (>= 1)")
     p.add_argument("--no-latency", action="store_true", help="count only, do not time")
     p.add_argument("--json", action="store_true", help="print the profile as JSON")
     p.add_argument("--out", type=Path, help="also write the profile JSON into this folder")
@@ -126,10 +129,8 @@ def build(args: argparse.Namespace) -> Built:
 
 
 def profile(args: argparse.Namespace) -> dict[str, Any]:
-    import torch
 
-    from ..profile import example_batch, measure_latency, profile_clips, profile_macs
-    from ..train import resolve_device
+    from ..profile import example_batch, profile_clips, profile_macs
 
     method, config, info, codes, model = build(args)
     clips = args.clips or profile_clips(config)
@@ -141,30 +142,71 @@ def profile(args: argparse.Namespace) -> dict[str, Any]:
                      "feature_dim": info.feature_dim},
         **profile_macs(model, batch),
         "exemplars": args.exemplars if "exemplars" in method.needs else 0,
-        "config": config, "latency": None,
+        "config": config, "latency": None, "latency_prepared": None, "flop_bound": None,
     }
     if not args.no_latency:
-        threads = torch.get_num_threads()
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        try:
-            result["latency"] = measure_latency(model, batch, resolve_device(args.device),
-                                                args.warmup, args.runs)
-        finally:
-            torch.set_num_threads(threads)
+        result.update(time_both_ways(model, batch, result["macs"], args))
     return result
 
 
+def time_both_ways(model: AQAModel, batch: Any, macs: int, args: argparse.Namespace
+                   ) -> dict[str, Any]:
+    """Latency of the training graph and of ``prepare(model)``, interleaved with the machine's
+    FLOP bound (:func:`aqabench.speed.latency_vs_bound`), at ``--threads``."""
+    import torch
+
+    from ..inference import prepare
+    from ..profile import count_macs
+    from ..speed import latency_vs_bound
+    from ..train import resolve_device
+
+    if args.rounds < 1:
+        raise RunError(f"--rounds must be at least 1, got {args.rounds}")
+    prepared = prepare(model)
+    prepared_macs = macs
+    if prepared is not model:
+        with torch.no_grad():
+            prepared_macs = sum(count_macs(prepared, lambda: prepared(batch)).values())
+    threads = torch.get_num_threads()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        models = {"training": model} if prepared is model else \
+            {"training": model, "prepared": prepared}
+        timed = latency_vs_bound(models, batch, macs, resolve_device(args.device), args.rounds,
+                                 args.warmup, args.runs)
+    finally:
+        torch.set_num_threads(threads)
+    for part in ("latency", "ratio", "ratio_cpu"):  # nothing prepared: the same timings
+        timed[part].setdefault("prepared", timed[part]["training"])
+    bound = {**timed["flop_bound"], "ratio": timed["ratio"]["training"],
+             "ratio_prepared": timed["ratio"]["prepared"],
+             "ratio_cpu": timed["ratio_cpu"]["training"],
+             "ratio_cpu_prepared": timed["ratio_cpu"]["prepared"]}
+    return {"latency": timed["latency"]["training"],
+            "latency_prepared": {**timed["latency"]["prepared"],
+                                 "same_model": prepared is model, "macs": prepared_macs},
+            "flop_bound": bound}
+
+
 def tab2_table(result: dict[str, Any]) -> Table:
-    """Tab. 2's columns: FLOPs (G, = MACs) / Parameter (M) / Inference Time (ms)."""
+    """Tab. 2's columns: FLOPs (G, = MACs) / Parameter (M) / Inference Time (ms), the latter
+    for the training graph and the prepared model, beside the machine's FLOP bound."""
     ident = result["identity"]
     label = ident["method"] + (f" ({ident['variant']})" if ident.get("variant") else "")
     table = Table(title=f"{label}: one video of {result['clips']} clips, batch 1")
-    for col in ("Method", "FLOPs (G)", "Parameter (M)", "Inference Time (ms)"):
+    lat, fast, bound = result.get("latency"), result.get("latency_prepared"), \
+        result.get("flop_bound")
+    columns = ["Method", "FLOPs (G)", "Parameter (M)", "Inference Time (ms)"]
+    if fast and bound:
+        columns += ["Prepared (ms)", "FLOP bound (ms)"]
+    for col in columns:
         table.add_column(col, justify="left" if col == "Method" else "right")
-    lat = result.get("latency")
     time_cell = "-" if not lat else f"{lat['median_ms']:.4f}"
-    table.add_row(label, f"{result['macs'] / 1e9:.4f}", f"{result['params'] / 1e6:.2f}", time_cell)
+    cells = [label, f"{result['macs'] / 1e9:.4f}", f"{result['params'] / 1e6:.2f}", time_cell]
+    if fast and bound:
+        cells += [f"{fast['median_ms']:.4f}", f"{bound['ms']['median']:.4f}"]
+    table.add_row(*cells)
     parts = ", ".join(f"{k} {v / 1e9:.4f}" for k, v in result["macs_breakdown"].items())
     caption = [f"FLOPs (G) = G multiply-accumulates (papers' convention); true FLOPs "
                f"{result['flops'] / 1e9:.4f} G; params {result['params']:,}",
@@ -174,8 +216,21 @@ def tab2_table(result: dict[str, Any]) -> Table:
                        f"threads): median of {lat['runs']} after {lat['warmup']} warm-up, IQR "
                        f"{lat['q1_ms']:.3f}-{lat['q3_ms']:.3f} ms, min/max {lat['min_ms']:.3f}/"
                        f"{lat['max_ms']:.3f} ms; not comparable across devices")
-    table.caption = "\n".join(caption)
+    if fast and bound:
+        caption += [
+            f"prepared (prepare_inference{', none: same model' if fast['same_model'] else ''}):"
+            f" IQR {fast['q1_ms']:.3f}-{fast['q3_ms']:.3f} ms, {fast['macs'] / 1e9:.4f} G MACs",
+            f"FLOP bound {bound['ms']['median']:.3f} ms ({bound['gflops']['median']:.1f} "
+            f"GFLOP/s on {bound['threads']} threads); latency / bound, median [min-max] of "
+            f"{bound['rounds']} interleaved rounds: training graph {_ratio(bound['ratio'])}, "
+            f"prepared {_ratio(bound['ratio_prepared'])}; by thread CPU time: training graph "
+            f"{_ratio(bound['ratio_cpu'])}, prepared {_ratio(bound['ratio_cpu_prepared'])}"]
+    table.caption = escape("\n".join(caption))
     return table
+
+
+def _ratio(ratio: dict[str, float]) -> str:
+    return f"{ratio['median']:.2f} [{ratio['min']:.2f}-{ratio['max']:.2f}]"
 
 
 def main(args: argparse.Namespace) -> int:

@@ -44,6 +44,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--size", default="full", choices=["full", "tiny"],
                    help="synthetic twins: full size or the tiny test size")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the JSON record")
+    p.add_argument("--force", action="store_true", help="replace an existing record of the "
+                   "same name (by default a run refuses, naming the file and what differs)")
     p.add_argument("--save-checkpoint", nargs="?", const=True, default=None, type=Path,
                    metavar="PATH", help="keep the trained model for 'aqabench score' "
                    "(default PATH: beside the record, .pt)")
@@ -65,6 +67,7 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         overrides=overrides, device=args.device,
         data_root=args.data_root, size=args.size, out_dir=args.out,
         checkpoint=getattr(args, "save_checkpoint", None),
+        force=bool(getattr(args, "force", False)),
     )
 
 

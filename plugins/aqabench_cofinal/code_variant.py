@@ -97,13 +97,13 @@ class CoFInAlCode(AQAModel):
         super().__init__()
         hidden, queries = int(config["code_hidden"]), int(config["code_queries"])
         dropout = float(config["dropout"])
-        self.trunk = GDLTTrunk(feature_dim, hidden, int(config["code_heads"]),
+        self.trunk: nn.Module = GDLTTrunk(feature_dim, hidden, int(config["code_heads"]),
                                int(config["code_encoders"]), int(config["code_decoders"]),
                                queries, int(config["code_ffn"]), dropout)
         self.regressor = nn.Linear(hidden, queries)
         self.using_neg = bool(config["code_using_neg"])
         self.regressor_revert = nn.Linear(hidden, queries) if self.using_neg else None
-        self.regi = MultiHeadAttention(hidden, int(config["code_fine_heads"]), dropout,
+        self.regi: nn.Module = MultiHeadAttention(hidden, int(config["code_fine_heads"]), dropout,
                                        xavier_out=False)
         self.regressori = nn.Sequential(nn.Flatten(1), nn.Linear(queries * hidden, hidden),
                                         nn.Linear(hidden, ETF_DIM))
@@ -159,6 +159,22 @@ class CoFInAlCode(AQAModel):
         terms["triplet"] = hard_triplet_loss(embed.reshape(b * q, -1), labels, self.margin)
         total = terms["pos"] + terms["fine"] + terms.get("neg", 0.0) + self.alpha * terms["triplet"]
         return {"loss": total, **terms}
+
+    def prepare_inference(self) -> AQAModel:
+        """Swaps in the eval-only trunk and fine-head attention of
+        :mod:`aqabench_cofinal.inference` (this is the eval copy
+        :func:`aqabench.inference.prepare` made); ``forward`` is unchanged."""
+        from aqabench_gdlt.inference import PreparedTrunk
+
+        from .inference import PreparedSelfAttention
+
+        trunk, fine_attention = self.trunk, self.regi
+        if isinstance(trunk, GDLTTrunk):
+            self.trunk = PreparedTrunk(trunk.in_proj, trunk.encoder, trunk.decoder,
+                                       trunk.prototypes)
+        if isinstance(fine_attention, MultiHeadAttention):
+            self.regi = PreparedSelfAttention(fine_attention)
+        return self
 
 
 def build_code(config: dict[str, Any], info: DataInfo) -> CoFInAlCode:

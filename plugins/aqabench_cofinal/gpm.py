@@ -44,6 +44,14 @@ def graph_regulariser(prototypes: torch.Tensor) -> torch.Tensor:
     return (target * (target.log() - model.log())).sum(-1).mean()
 
 
+def grade_parsing(coarse: torch.Tensor, queries: torch.Tensor
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Eq. 10-11 from ``H_C`` and ``Q_G`` ``[B, G, D_S]``: ``(H_C, H_F, M)``."""
+    weights = torch.softmax(coarse.mean(dim=-1), dim=-1)  # Eq. 10
+    fine = weights[..., None] * (coarse - queries)  # Eq. 11
+    return coarse, fine, weights
+
+
 class GPM(nn.Module):
     def __init__(self, grades: int, dim_p: int, dim_s: int, align: Align) -> None:
         super().__init__()
@@ -58,9 +66,7 @@ class GPM(nn.Module):
         """``H̃`` ``[B, L, D_P]`` -> ``H_C``, ``H_F`` ``[B, G, D_S]``, the mask ``M`` ``[B, G]``."""
         queries = self.align(self.query(self.prototypes)).expand(fused.shape[0], -1, -1)
         coarse = self.align(attend(queries, self.key(fused), self.value(fused), mask))  # Eq. 9
-        weights = torch.softmax(coarse.mean(dim=-1), dim=-1)  # Eq. 10
-        fine = weights[..., None] * (coarse - queries)  # Eq. 11
-        return coarse, fine, weights
+        return grade_parsing(coarse, queries)
 
     def regulariser(self) -> torch.Tensor:
         return graph_regulariser(self.prototypes)

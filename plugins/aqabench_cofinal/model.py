@@ -160,6 +160,17 @@ class CoFInAl(AQAModel):
             total = total + s.lambda_r * terms["graph"]
         return {"loss": total, **terms}
 
+    def prepare_inference(self) -> AQAModel:
+        """Swaps in the eval-only TFM and GPM of :mod:`aqabench_cofinal.inference` (this is
+        the eval copy :func:`aqabench.inference.prepare` made); ``forward`` is unchanged."""
+        from .inference import PreparedGPM, PreparedTFM
+
+        if isinstance(self.tfm, TFM):
+            self.tfm = PreparedTFM(self.tfm)
+        if isinstance(self.gpm, GPM):
+            self.gpm = PreparedGPM(self.gpm)
+        return self
+
 
 def build(config: dict[str, Any], info: DataInfo) -> AQAModel:
     """``MethodSpec.build``: the paper model, or the official code's (``variant = "code"``)."""

@@ -120,6 +120,13 @@ class GDLT(AQAModel):
         triplet = grade_triplet_loss(outputs["embed"], self.margin)
         return {"loss": mse + self.alpha * triplet, "mse": mse, "triplet": triplet}
 
+    def prepare_inference(self) -> AQAModel:
+        """The eval-only equivalent (:mod:`aqabench_gdlt.inference`)."""
+        from .inference import PreparedGDLT, PreparedTrunk
+
+        trunk = PreparedTrunk(self.in_proj, self.encoder, self.decoder, self.queries)
+        return PreparedGDLT(trunk, self.head)
+
 
 def build(config: Mapping[str, Any], info: DataInfo) -> GDLT:
     """``MethodSpec.build``: a GDLT for ``info.feature_dim``-d clip features."""

@@ -35,18 +35,13 @@ from torch import nn
 from torch.nn import functional as F
 
 from aqabench.api import AQAModel, Batch, DataInfo
+from aqabench.cross_attention import Decoder, TokenRegressor
 from aqabench.errors import UsageError
+from aqabench.layers import distinct_rows
+from aqabench.stages import POOLINGS, decode_transitions, ordered, pool_stages
 
-from .decoder import Decoder
 from .losses import regression_loss, stage_contrastive_loss
-from .pooling import POOLINGS, pool_stages
-from .segmentation import (
-    ProcedureSegmentation,
-    decode_transitions,
-    ordered,
-    run_gru,
-    segmentation_loss,
-)
+from .segmentation import ProcedureSegmentation, run_gru, segmentation_loss
 
 ADAPTERS = ("linear", "gru")
 
@@ -73,31 +68,6 @@ class Adapter(nn.Module):
         return self.net(x)
 
 
-class Regressor(nn.Module):
-    """Per-token MLP width -> 256 -> 64 -> 1 (ReLU), mean over the K*S tokens: Δ ``[P]``."""
-
-    def __init__(self, width: int) -> None:
-        super().__init__()
-        self.mlp = nn.Sequential(nn.Linear(width, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(),
-                                 nn.Linear(64, 1))
-
-    def forward(self, relative: torch.Tensor) -> torch.Tensor:
-        return self.mlp(relative).squeeze(-1).mean(dim=1)
-
-
-def distinct_rows(index: torch.Tensor | None, count: int
-                  ) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """(first row of each distinct sample, row -> distinct position), or None if all differ."""
-    if index is None:
-        return None
-    unique, inverse = torch.unique(index, return_inverse=True)
-    if len(unique) == count:
-        return None
-    rows = torch.arange(count, device=index.device)
-    first = torch.full((len(unique),), count, dtype=torch.long, device=index.device)
-    return first.scatter_reduce(0, inverse, rows, reduce="amin"), inverse
-
-
 class MCoRe(AQAModel):
     """Multi-stage contrastive regression on per-frame features (K = 3 stages)."""
 
@@ -113,7 +83,7 @@ class MCoRe(AQAModel):
         self.adapter = Adapter(feature_dim, width, adapter)
         self.segmentation = ProcedureSegmentation(width, transitions=2, dropout=dropout)
         self.decoder = Decoder(width, heads, blocks)
-        self.regressor = Regressor(width)
+        self.regressor = TokenRegressor(width)
 
     def _encode(self, parts: list[tuple[torch.Tensor, torch.Tensor]]
                 ) -> list[tuple[torch.Tensor, torch.Tensor]]:

@@ -8,7 +8,7 @@ the last transition weighted 2 (the official code's target value 2):
 
 averaged over all N videos of the batch (queries and exemplars). At test each transition is the
 arg-max of its logits inside its own window ``[j L / J, (j + 1) L / J)`` of the video's length L;
-a boundary of 0 becomes 1 so that no stage is empty.
+a boundary of 0 becomes 1 so that no stage is empty (:mod:`aqabench.stages`, shared with TSA).
 """
 
 from __future__ import annotations
@@ -57,26 +57,3 @@ def segmentation_loss(logits: torch.Tensor, lengths: torch.Tensor, transitions: 
     picked = log_p.gather(1, transitions[:, None, :]).squeeze(1)  # [B, J]
     w = torch.tensor(weights, dtype=logits.dtype, device=logits.device)
     return -(picked * w).mean(dim=1)
-
-
-def ordered(bounds: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Force ``1 <= t_1 < t_2 < ... < L`` so every stage keeps at least one frame."""
-    cols: list[torch.Tensor] = []
-    count = bounds.shape[1]
-    for j in range(count):
-        low = torch.full_like(bounds[:, j], j + 1) if j == 0 else cols[-1] + 1
-        cols.append(torch.minimum(torch.maximum(bounds[:, j], low), lengths - (count - j)))
-    return torch.stack(cols, dim=1)
-
-
-def decode_transitions(logits: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """``[B, J]`` predicted transitions: arg-max of channel j inside window j (mcore.md §3)."""
-    count = logits.shape[2]
-    frames = torch.arange(logits.shape[1], device=logits.device)[None, :]
-    picks = []
-    for j in range(count):
-        start = (j * lengths) // count
-        stop = ((j + 1) * lengths) // count
-        inside = (frames >= start[:, None]) & (frames < stop[:, None])
-        picks.append(logits[..., j].masked_fill(~inside, float("-inf")).argmax(dim=1))
-    return ordered(torch.stack(picks, dim=1), lengths)

@@ -1,12 +1,20 @@
-"""Stage pooling: split per-frame features at the transitions and bring every stage to a fixed
-number of steps S (mcore.md §4: ``fix_size`` = 5).
+"""Stage tools of the procedure-aware methods (MCoRe, TSA): split per-frame features at the
+stage transitions, bring every stage to a fixed number of steps S, and decode predicted
+transitions from per-frame logits.
 
-- ``linear`` (the official code): 1-D linear interpolation with ``align_corners=True``, i.e.
-  step i samples position ``a + i (L_k - 1) / (S - 1)`` of stage ``[a, a + L_k)``; a one-frame
-  stage repeats its frame S times. Each step sees at most two frames.
+Pooling (``fix_size`` = 5 in both official codes; methods/mcore.md §4):
+
+- ``linear`` (TSA's and MCoRe's code, ``seg_pool_1d``): 1-D linear interpolation with
+  ``align_corners=True``, i.e. step i samples position ``a + i (L_k - 1) / (S - 1)`` of stage
+  ``[a, a + L_k)``; a one-frame stage repeats its frame S times. Each step sees at most two
+  frames.
 - ``average`` (adaptive average pooling): step i averages the frames
   ``[a + floor(i L_k / S), a + ceil((i + 1) L_k / S))`` of the stage, so every frame of the stage
   reaches a step; a stage shorter than S repeats frames, as ``adaptive_avg_pool1d`` does.
+
+Decoding (both codes): transition j is the arg-max of its logits (or probabilities) inside its
+own window ``[j L / J, (j + 1) L / J)`` of the video's length L, then :func:`ordered` forces
+``1 <= t_1 < ... < t_J < L`` so that no stage is empty (the codes only clamp a 0 to 1).
 """
 
 from __future__ import annotations
@@ -67,3 +75,27 @@ def pool_stages(kind: str, x: torch.Tensor, transitions: torch.Tensor, lengths: 
     """Dispatch on ``kind`` (one of :data:`POOLINGS`)."""
     fn = stage_pool if kind == "linear" else stage_average_pool
     return fn(x, transitions, lengths, steps)
+
+
+def ordered(bounds: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Force ``1 <= t_1 < t_2 < ... < L`` so every stage keeps at least one frame."""
+    cols: list[torch.Tensor] = []
+    count = bounds.shape[1]
+    for j in range(count):
+        low = torch.full_like(bounds[:, j], j + 1) if j == 0 else cols[-1] + 1
+        cols.append(torch.minimum(torch.maximum(bounds[:, j], low), lengths - (count - j)))
+    return torch.stack(cols, dim=1)
+
+
+def decode_transitions(logits: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """``[B, T, J]`` scores -> ``[B, J]`` predicted transitions: arg-max of channel j inside
+    window j (any monotone score works: logits or sigmoid probabilities)."""
+    count = logits.shape[2]
+    frames = torch.arange(logits.shape[1], device=logits.device)[None, :]
+    picks = []
+    for j in range(count):
+        start = (j * lengths) // count
+        stop = ((j + 1) * lengths) // count
+        inside = (frames >= start[:, None]) & (frames < stop[:, None])
+        picks.append(logits[..., j].masked_fill(~inside, float("-inf")).argmax(dim=1))
+    return ordered(torch.stack(picks, dim=1), lengths)

@@ -1,10 +1,16 @@
-"""The decoder ("decoder_fuser", mcore.md §5): stacked pre-norm CROSS-attention blocks.
+"""Stage-wise cross-attention and the per-token regressor of the procedure-aware methods.
+
+The decoder is TSA's "decoder_fuser" (xujinglin/FineDiving models/vit_decoder.py), which
+MCoRe reuses (methods/mcore.md §5): stacked pre-norm CROSS-attention blocks
 
     q <- q + Proj(MHA(LN_q(q), LN_m(m), LN_m(m)));   q <- q + MLP(LN_2(q))
 
 No self-attention; the memory m (the other video's tokens of the SAME stage) is re-normalised
 in every block but never updated. One set of weights serves every stage and both directions.
 Attention is written as explicit matmuls so a FLOP counter sees all of it.
+
+The regressor (TSA's ``MLP_score``, MCoRe's the same) maps every relative token to a number
+through width -> 256 -> 64 -> 1 (ReLU) and averages the tokens: the relative score Δ.
 """
 
 from __future__ import annotations
@@ -59,3 +65,15 @@ class Decoder(nn.Module):
         for block in self.blocks:
             q = block(q, m)
         return q.reshape(pairs, stages * steps, width)
+
+
+class TokenRegressor(nn.Module):
+    """Per-token MLP width -> 256 -> 64 -> 1 (ReLU), mean over the K*S tokens: Δ ``[P]``."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.mlp = nn.Sequential(nn.Linear(width, 256), nn.ReLU(), nn.Linear(256, 64), nn.ReLU(),
+                                 nn.Linear(64, 1))
+
+    def forward(self, relative: torch.Tensor) -> torch.Tensor:
+        return self.mlp(relative).squeeze(-1).mean(dim=1)

@@ -1,0 +1,157 @@
+"""Exact eval-time re-expressions of a trained network, for latency and inference only.
+
+A method opts in by overriding :meth:`aqabench.api.AQAModel.prepare_inference`; the harness
+calls :func:`prepare`, which works on a deep copy in eval mode under ``torch.no_grad``, so the
+training model (its parameters, MACs, mode and records) is never touched. The helpers below are
+the transformations methods share; each is exact maths (only float rounding may differ):
+
+- :func:`fold_batch_norm` / :func:`fold_clip_stack`: an eval-mode ``BatchNorm1d`` after a GEMM
+  is an affine map per channel, ``gamma (x - mu) / sqrt(var + eps) + beta``, so it folds into
+  the GEMM's weight rows and bias (computed in float64, stored in the model's dtype);
+- :func:`stacked_linear`: several ``Linear`` maps of the same input become one GEMM (their
+  weights stacked along the output dimension), fewer and larger matrix multiplies;
+- :func:`attention`: ``softmax(Q Kᵀ / √d_h) V`` through ``F.scaled_dot_product_attention``
+  (no dropout at eval), optionally with a key mask, for ``[B, L, d]`` inputs and ``heads``;
+- :func:`absorbed_attention`: the same attention with the key and value projections of a long
+  memory absorbed into the few queries (associativity, and softmax rows summing to 1): fewer
+  multiply-accumulates than the training graph, so the prepared model's own MACs are recorded
+  beside the paper-convention count (``aqabench profile``'s ``latency_prepared.macs``).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .api import AQAModel
+
+
+def prepare(model: AQAModel) -> AQAModel:
+    """``model.prepare_inference()`` on an eval-mode deep copy, under ``torch.no_grad``.
+
+    Returns an eval-mode model with no parameter requiring grad (``model`` itself when the
+    method does not override the hook). ``model`` keeps its mode, parameters and buffers.
+    """
+    if type(model).prepare_inference is AQAModel.prepare_inference:
+        return model
+    twin = copy.deepcopy(model).eval()
+    with torch.no_grad():
+        prepared = twin.prepare_inference()
+    if not isinstance(prepared, AQAModel):
+        raise TypeError(f"{type(model).__name__}.prepare_inference returned a "
+                        f"{type(prepared).__name__}, not an AQAModel")
+    return prepared.eval().requires_grad_(False)
+
+
+def fold_batch_norm(weight: torch.Tensor, bias: torch.Tensor | None, norm: nn.BatchNorm1d
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(W', b')`` with ``norm(x W^T + b) == x W'^T + b'`` for ``norm`` in eval mode.
+
+    ``W' = s * W`` row-wise and ``b' = s * (b - mu) + beta`` with ``s = gamma / sqrt(var + eps)``
+    (``gamma = 1``, ``beta = 0`` without affine). Needs running statistics.
+    """
+    if norm.running_mean is None or norm.running_var is None:
+        raise ValueError("cannot fold a BatchNorm without running statistics (it normalises "
+                         "with batch statistics at eval too)")
+    scale = torch.rsqrt(norm.running_var.double() + norm.eps)
+    shift = -norm.running_mean.double() * scale
+    if norm.weight is not None:
+        scale, shift = scale * norm.weight.double(), shift * norm.weight.double()
+    if norm.bias is not None:
+        shift = shift + norm.bias.double()
+    base = bias.double() if bias is not None else torch.zeros_like(scale)
+    folded_w = weight.double() * scale[:, None]
+    folded_b = base * scale + shift
+    return folded_w.to(weight.dtype), folded_b.to(weight.dtype)
+
+
+def _as_linear(layer: nn.Module) -> nn.Linear | None:
+    """A ``Linear`` equal to ``layer`` (a Linear, or a 1x1 ungrouped Conv1d applied per clip)."""
+    if isinstance(layer, nn.Linear):
+        return layer
+    if isinstance(layer, nn.Conv1d) and layer.kernel_size == (1,) and layer.groups == 1:
+        out = nn.Linear(layer.in_channels, layer.out_channels, bias=layer.bias is not None)
+        out.weight.data = layer.weight.detach().squeeze(-1).clone()
+        if layer.bias is not None:
+            out.bias.data = layer.bias.detach().clone()
+        return out
+    return None
+
+
+def fold_clip_stack(stack: nn.Sequential) -> nn.Sequential:
+    """A per-clip stack (``[B*T, C]`` rows) with every eval ``BatchNorm1d`` folded into the
+    ``Linear`` / 1x1 ``Conv1d`` before it; 1x1 convolutions become ``Linear``; the other layers
+    are kept. For stacks written for :func:`aqabench.layers.per_clip`."""
+    layers: list[nn.Module] = []
+    for layer in stack:
+        previous = layers[-1] if layers else None
+        if isinstance(layer, nn.BatchNorm1d) and isinstance(previous, nn.Linear):
+            weight, bias = fold_batch_norm(previous.weight, previous.bias, layer)
+            folded = nn.Linear(previous.in_features, previous.out_features)
+            folded.weight.data, folded.bias.data = weight, bias
+            layers[-1] = folded
+            continue
+        linear = _as_linear(layer)
+        layers.append(linear if linear is not None else layer)
+    return nn.Sequential(*layers)
+
+
+def stacked_linear(*maps: tuple[torch.Tensor, torch.Tensor | None]) -> nn.Linear:
+    """One ``Linear`` computing the ``(weight, bias)`` maps side by side: its output is their
+    outputs concatenated on the last dimension (split it with ``Tensor.split``)."""
+    weight = torch.cat([w.detach() for w, _ in maps])
+    bias = torch.cat([b.detach() if b is not None else w.new_zeros(w.shape[0])
+                      for w, b in maps])
+    out = nn.Linear(weight.shape[1], weight.shape[0])
+    out.weight.data, out.bias.data = weight.clone(), bias.clone()
+    return out
+
+
+def attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, heads: int = 1,
+              key_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """``softmax(Q Kᵀ / √d_h) V`` per batch row and head, no dropout; ``[B, L, d]`` inputs,
+    ``key_mask`` ``[B, Lk]`` (True = a valid key) -> ``[B, Lq, d]``.
+
+    Inputs go in as ``[B, heads, L, d_h]``: on CPU only 4-d inputs take the fused
+    (flash) kernel; 3-d ones fall back to the decomposed maths."""
+    b, lq, _ = query.shape
+
+    def split(x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], x.shape[1], heads, -1).transpose(1, 2)
+
+    mask = key_mask[:, None, None, :] if key_mask is not None else None
+    mixed = F.scaled_dot_product_attention(split(query), split(key), split(value),
+                                           attn_mask=mask)
+    return mixed.transpose(1, 2).reshape(b, lq, -1)
+
+
+def absorbed_attention(query: torch.Tensor, memory: torch.Tensor,
+                       key_map: tuple[torch.Tensor, torch.Tensor | None],
+                       value_map: tuple[torch.Tensor, torch.Tensor | None], heads: int = 1,
+                       key_mask: torch.Tensor | None = None) -> torch.Tensor:
+    """:func:`attention` of projected queries on keys ``M W_kᵀ + b_k`` and values
+    ``M W_vᵀ + b_v`` of ``memory`` ``[B, Lk, d_m]``, without projecting the memory.
+
+    Per head, ``Q Kᵀ = (Q W_k) Mᵀ + Q b_k`` and, since each row of the attention ``A`` sums to
+    1, ``A V = (A M) W_vᵀ + b_v``: the same maths in ``O(Lq·d_h·d_m)`` instead of
+    ``O(Lk·d_h·d_m)`` multiply-accumulates, for few queries (``Lq``) on a long memory (``Lk``).
+    ``query`` ``[B, Lq, heads·d_h]`` -> ``[B, Lq, heads·d_h]``. Needs at least one valid key.
+    """
+    (w_k, b_k), (w_v, b_v) = key_map, value_map
+    b, lq, d = query.shape
+    d_h = d // heads
+    q = query.reshape(b, lq, heads, d_h).transpose(1, 2)  # [B, H, Lq, d_h]
+    mem = memory[:, None]  # [B, 1, Lk, d_m]
+    scores = (q @ w_k.reshape(heads, d_h, -1)) @ mem.transpose(-1, -2)  # [B, H, Lq, Lk]
+    if b_k is not None:
+        scores = scores + q @ b_k.reshape(heads, d_h, 1)
+    scores = scores * (1.0 / d_h ** 0.5)
+    if key_mask is not None:
+        scores = scores.masked_fill(~key_mask[:, None, None, :], float("-inf"))
+    mixed = (torch.softmax(scores, dim=-1) @ mem) @ w_v.reshape(heads, d_h, -1).transpose(-1, -2)
+    if b_v is not None:
+        mixed = mixed + b_v.reshape(heads, 1, d_h)
+    return mixed.transpose(1, 2).reshape(b, lq, d)

@@ -1,0 +1,86 @@
+"""``aqabench leaderboard migrate``: old record names -> the names identities give now."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from aqabench.bench import Suite, planned
+from aqabench.plugins import get_registry
+from aqabench.results import read_record, record_filename
+
+ROOT = Path(__file__).resolve().parent.parent / "leaderboards"
+
+
+def legacy_copy(tmp_path: Path) -> Path:
+    """The committed records under the names aqabench gave them before identities named
+    their changed keys (a record without ``identity.changed`` gets that name back)."""
+    root = tmp_path / "lb"
+    for folder in ("results", "validity"):
+        (root / folder).mkdir(parents=True)
+        for path in sorted((ROOT / folder).glob("*.json")):
+            ident = read_record(path)["identity"]
+            old = {k: v for k, v in ident.items() if k not in ("changed", "config_hash")}
+            shutil.copyfile(path, root / folder / record_filename({"identity": old}))
+    return root
+
+
+def test_migration_names_the_committed_records_as_the_suites_plan_them(run_cli,
+                                                                         tmp_path: Path) -> None:
+    root = legacy_copy(tmp_path)
+    before = {p.name: p.read_bytes() for p in sorted((root / "results").glob("*.json"))}
+    assert "ridge__rg-synth__Ball__seed0.json" in before
+    code, out, err = run_cli("leaderboard", "migrate", "--root", root, "--check")
+    assert code == 1 and "old names" in err
+    code, out, err = run_cli("leaderboard", "migrate", "--root", root)
+    assert code == 0, err
+    after = {p.name: p.read_bytes() for p in sorted((root / "results").glob("*.json"))}
+    assert sorted(before.values()) == sorted(after.values())  # contents unchanged
+    assert len(after) == len(before) == 84
+    assert "ridge__rg-synth__Ball__seed0.json" not in after
+    registry = get_registry()
+    for suite_name, folder, least in (("ci", "results", 60), ("validity", "validity", 10)):
+        suite = Suite.load(suite_name)
+        by_hash = {json.loads(data)["provenance"]["config_hash"]: name
+                   for name, data in ((p.name, p.read_bytes())
+                                      for p in (root / folder).glob("*.json"))}
+        matched = 0
+        for cell in suite.expand(registry):  # a cell finds its record under the name it plans
+            name, (chash, _) = planned(suite, cell, registry)
+            if chash in by_hash:  # (a cell whose config changed since has no record yet)
+                assert by_hash[chash] == name
+                matched += 1
+        assert matched >= least, (suite_name, matched)
+    code, out, err = run_cli("leaderboard", "migrate", "--root", root, "--check")
+    assert code == 0 and "every name" in out
+    code, out, err = run_cli("leaderboard", "migrate", "--root", root)
+    assert code == 0 and "renamed 0" in out
+
+
+def test_a_record_whose_hash_does_not_match_its_config_is_one_line(run_cli,
+                                                                    tmp_path: Path) -> None:
+    root = tmp_path / "lb"
+    (root / "results").mkdir(parents=True)
+    source = next((ROOT / "results").glob("ridge__rg-synth__Ball__seed0*.json"))
+    record = json.loads(source.read_text())
+    record["provenance"]["config"]["lr"] = 123.0  # edited by hand
+    bad = root / "results" / "ridge__rg-synth__Ball__seed0.json"
+    bad.write_text(json.dumps(record))
+    code, _, err = run_cli("leaderboard", "migrate", "--root", root)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert str(bad) in err and "config_hash" in err
+    assert bad.is_file()  # nothing renamed
+
+
+def test_two_records_given_one_name_are_refused_before_anything_moves(run_cli,
+                                                                      tmp_path: Path) -> None:
+    root = legacy_copy(tmp_path)
+    old = root / "results" / "ridge__rg-synth__Ball__seed0.json"
+    code, out, _ = run_cli("leaderboard", "migrate", "--root", root, "--check")
+    line = next(x for x in out.splitlines() if x.startswith(str(old)))
+    shutil.copyfile(old, old.with_name(line.split(" -> ")[1]))  # a copy under its new name
+    names = sorted(p.name for p in (root / "results").iterdir())
+    code, _, err = run_cli("leaderboard", "migrate", "--root", root)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "would be named" in err
+    assert sorted(p.name for p in (root / "results").iterdir()) == names
