@@ -217,4 +217,5 @@ def test_reproduced_rows_sit_beside_the_published_ones(tmp_path: Path) -> None:
     records, profiles = load_inputs([tmp_path / "runs"])
     text = render(build_table("mcore-finediving", records, profiles), "markdown")
     rows = [line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ")]
-    assert {"USDL", "MUSDL", f"USDL {REPRODUCED_MARK}", f"MUSDL {REPRODUCED_MARK}"} <= set(rows)
+    ours = {f"{name} (tiny twin) {REPRODUCED_MARK}" for name in ("USDL", "MUSDL")}
+    assert {"USDL", "MUSDL"} | ours <= set(rows)
