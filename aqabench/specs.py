@@ -18,7 +18,7 @@ from .errors import PluginError
 Factory = Callable[..., Any] | str
 
 #: Keys a method may list in :attr:`MethodSpec.needs`.
-KNOWN_NEEDS = frozenset({"exemplars", "stage_labels"})
+KNOWN_NEEDS = frozenset({"exemplars", "judge_scores", "stage_labels"})
 
 
 def resolve_factory(factory: Factory) -> Callable[..., Any]:
@@ -104,7 +104,8 @@ class MethodSpec:
     paper: str = ""
     citation: str = ""
     #: Extra inputs the harness must supply: ``"exemplars"`` (paired training samples),
-    #: ``"stage_labels"`` (per-sample stage/transition annotations).
+    #: ``"stage_labels"`` (per-sample stage/transition annotations), ``"judge_scores"`` (the
+    #: ``judge_scores`` extra: per-judge execution scores, ``[N, judges]``).
     needs: frozenset[str] = frozenset()
     #: Datasets the method can run on (``None`` = any with clip features).
     datasets: tuple[str, ...] | None = None

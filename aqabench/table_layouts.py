@@ -28,8 +28,8 @@ ColKey = tuple[str, str | None, str]  # dataset family, subset (lower case) or N
 DefaultsFn = Callable[[str, str, str | None], dict[str, Any] | None]
 LAYOUTS = ("cofinal-tab1", "cofinal-tab2", "cofinal-tab3", "cofinal-tabS6", "mcore-finediving")
 DISPLAY = {"gdlt": "GDLT", "cofinal": "CoFInAl", "hgcn": "HGCN", "mslstm": "MS-LSTM",
-           "mcore": "MCoRe", "core": "CoRe", "tsa": "TSA", "ridge": "Ridge",
-           "oracle": "Oracle ceiling"}
+           "mcore": "MCoRe", "core": "CoRe", "tsa": "TSA", "usdl": "USDL", "musdl": "MUSDL",
+           "ridge": "Ridge", "oracle": "Oracle ceiling"}
 BACKBONES = {"vst": "VST", "i3d": "I3D", "c3d": "C3D", "synthetic": "synthetic twin"}
 PROTOCOL_TEXT = {"final": "final (last) epoch",
                  "val": "epoch chosen on a validation split carved from the training split "

@@ -122,6 +122,9 @@ def build_picker(bundle: DataBundle, config: Mapping[str, Any], needs: frozenset
 def check_needs(needs: frozenset[str], bundle: DataBundle, method: str, dataset: str) -> None:
     if "stage_labels" in needs and "transitions" not in bundle.train.extras:
         raise UsageError(f"method {method!r} needs stage labels, which {dataset!r} lacks")
+    if "judge_scores" in needs and "judge_scores" not in bundle.train.extras:
+        raise UsageError(f"method {method!r} needs per-judge scores (the judge_scores extra), "
+                         f"which {dataset!r} lacks")
 
 
 def evaluate(model: AQAModel, data: FeatureSet, config: Mapping[str, Any], device: torch.device,

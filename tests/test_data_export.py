@@ -88,7 +88,7 @@ def test_finediving_synth_round_trips_through_the_real_finediving_loader(
     read = real_diving.load_finediving(DataRequest(root=out))
     for a, b in zip(splits(made), splits(read), strict=True):
         # ids ``x`` are keys (x, 0), which the loader names ``x/0``
-        assert_same(a, b, ("dive_number", "difficulty", "transitions"),
+        assert_same(a, b, ("dive_number", "difficulty", "transitions", "judge_scores"),
                     ids=[f"{vid}/0" for vid in a.ids])
     names = [made.meta["dive_numbers"], read.meta["dive_numbers"]]
     for a, b in zip(splits(made), splits(read), strict=True):  # names equal (codes may differ)

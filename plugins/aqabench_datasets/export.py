@@ -23,6 +23,7 @@ fresh folder and renames it into place (``DatasetSpec.export``).
       Annotations/fine-grained_annotation_aqa.pkl   # {(folder, index): [action_type,
       Annotations/train_split.pkl  test_split.pkl   #   dive_score, difficulty,
       features/<folder>/<index>.npy                 #   steps_transit_frames, frames_labels]}
+      Annotations/FineDiving_coarse_annotation.pkl  # {key: {"judge_scores": [3 floats]}}
 
   Plain pickles (tuples, lists, str, float, int numpy arrays: what :mod:`aqabench.safe_pickle`
   accepts). A video id ``folder/index`` (what the loader makes) becomes the key
@@ -33,7 +34,9 @@ fresh folder and renames it into place (``DatasetSpec.export``).
   grid (96 labels): the take-off group's sub-action id (1-7, from the dive number's digits),
   then ``0`` over the flight (FineDiving's table has no id 0: the somersaults and twists are
   not known) from ``t1``, then 36 ``Entry`` from ``t2``; ``steps_transit_frames`` is
-  ``[t1 - 1, t2 - 1]`` (the last frame of each step, as released).
+  ``[t1 - 1, t2 - 1]`` (the last frame of each step, as released). Where the bundle has
+  ``judge_scores`` (the twin's three judges), the coarse annotation holds them (only that
+  field of the released file), so MUSDL runs on the export through the real loader.
 
 Numbers in text are written with two decimals (the released files' style; deductions as
 integers) when that reads back as the very float32 the loader produced, else with the shortest
@@ -52,7 +55,7 @@ import numpy as np
 from aqabench.api import DataBundle, FeatureSet
 from aqabench.errors import DataError, UsageError
 
-from . import real_diving, real_gdlt
+from . import real_diving, real_gdlt, real_judges
 
 SPLITS = ("train", "test")
 Loader = Callable[[str | None], DataBundle]
@@ -209,6 +212,13 @@ def frames_labels(dive_number: str, t1: int, t2: int, key: Any) -> np.ndarray:
     return labels
 
 
+def coarse_judges(splits: dict[str, FeatureSet], keys: dict[str, list[tuple[str, int]]]
+                  ) -> dict[tuple[str, int], dict[str, list[float]]]:
+    """The coarse annotation's ``judge_scores`` (the three counted scores of each sample)."""
+    return {key: {"judge_scores": [float(j) for j in part.extras["judge_scores"][i].tolist()]}
+            for split, part in splits.items() for i, key in enumerate(keys[split])}
+
+
 def export_finediving(load: Loader, subset: str | None, folder: Path,
                       progress: Progress | None = None) -> dict[str, Any]:
     bundle = load(None)
@@ -234,8 +244,10 @@ def export_finediving(load: Loader, subset: str | None, folder: Path,
                                 float(decimal(difficulty[i])),
                                 np.array([t1 - 1, t2 - 1], dtype=np.int64),
                                 frames_labels(dn, t1, t2, key)]
-    pickles = {real_diving.FD_ANNOTATIONS: annotations,
-               **{real_diving.FD_SPLITS[split]: keys[split] for split in SPLITS}}
+    pickles: dict[str, Any] = {real_diving.FD_ANNOTATIONS: annotations,
+                               **{real_diving.FD_SPLITS[split]: keys[split] for split in SPLITS}}
+    if all("judge_scores" in part.extras for part in splits.values()):
+        pickles[real_judges.FD_COARSE] = coarse_judges(splits, keys)
     for relative, obj in pickles.items():
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,12 +7,14 @@ FineDiving (``finediving.md``)::
     <data-root>/Annotations/train_split.pkl                   #   difficulty, steps_transit_frames,
     <data-root>/Annotations/test_split.pkl                    #   frames_labels]
     <data-root>/features/<folder_name>/<instance_index>.npy   # float [frames, D], e.g. 96 frames
+    <data-root>/Annotations/FineDiving_coarse_annotation.pkl  # optional: judge_scores
 
 Keys are ``(folder_name, instance_index)``. Extras: ``dive_number`` (code of ``action_type``,
 the names in ``meta["dive_numbers"]``), ``difficulty``, ``transitions`` ``(t1, t2)`` derived
 from ``frames_labels`` on the 96-frame sampling grid exactly as TSA/MCoRe do (t1 = first
 sampled index whose label is the second label to appear, t2 = first sampled index of the last
-label; ``steps_transit_frames`` is not used: 9 clips disagree with their labels).
+label; ``steps_transit_frames`` is not used: 9 clips disagree with their labels), and, where
+the coarse annotation is present, ``judge_scores`` ``[N, 3]`` (:mod:`.real_judges`).
 
 MTL-AQA (CoRe's ``info`` folder)::
 
@@ -36,6 +38,7 @@ from aqabench import safe_pickle
 from aqabench.api import DataBundle, DataRequest
 from aqabench.errors import DataError, UsageError
 
+from . import real_judges
 from .real_common import MAX_ABS_LABEL, Problems, check_unique, data_root, feature_set
 
 GRID = 96
@@ -253,13 +256,21 @@ def _check(request: DataRequest, name: str, annotations: str, splits: dict[str, 
     return problems.items
 
 
+def _finediving_parser(request: DataRequest) -> Parser:
+    """FineDiving's sample parser, with ``judge_scores`` where the coarse file is present."""
+    return real_judges.with_judges(finediving_sample, data_root(request, "finediving"))
+
+
 def load_finediving(request: DataRequest) -> DataBundle:
-    return _load(request, "finediving", FD_ANNOTATIONS, FD_SPLITS, finediving_sample, fd_feature)
+    return _load(request, "finediving", FD_ANNOTATIONS, FD_SPLITS, _finediving_parser(request),
+                 fd_feature)
 
 
 def check_finediving(request: DataRequest) -> list[str]:
-    return _check(request, "finediving", FD_ANNOTATIONS, FD_SPLITS, finediving_sample,
-                  fd_feature)
+    coarse = Problems()  # a bad coarse file is listed once, beside the main file's problems
+    parse = coarse.attempt(_finediving_parser, request) or finediving_sample
+    found = _check(request, "finediving", FD_ANNOTATIONS, FD_SPLITS, parse, fd_feature)
+    return found + [item for item in coarse.items if item not in found]
 
 
 def load_mtl(request: DataRequest) -> DataBundle:
@@ -274,7 +285,8 @@ FD_TREE = """<data-root>/
     Annotations/fine-grained_annotation_aqa.pkl
     Annotations/train_split.pkl
     Annotations/test_split.pkl
-    features/<folder_name>/<instance_index>.npy     # float [frames, D], you extract these"""
+    features/<folder_name>/<instance_index>.npy     # float [frames, D], you extract these
+    Annotations/FineDiving_coarse_annotation.pkl    # optional: judge scores (MUSDL)"""
 MTL_TREE = """<data-root>/
     info/final_annotations_dict_with_dive_number.pkl
     info/train_split_0.pkl
@@ -287,7 +299,9 @@ def info_finediving(request: DataRequest) -> dict[str, Any]:
             "max_length": GRID, "train_size": 2251, "test_size": 749,
             "score_min": 0.0, "score_max": 114.8, "ceiling": None,
             "extras": {"dive_number": "long [N] (52 DNs)", "difficulty": "float [N]",
-                       "transitions": "long [N, 2] on the 96-frame grid"},
+                       "transitions": "long [N, 2] on the 96-frame grid",
+                       "judge_scores": "float [N, 3], the counted judges (with the coarse "
+                                       "annotation)"},
             "tree": FD_TREE}
 
 

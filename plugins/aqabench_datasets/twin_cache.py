@@ -198,8 +198,9 @@ def twin_splits(twin: Twin, cache_dir: Path | None) -> dict[str, SplitArrays]:
     folder = Path(cache_dir) / "twins" / cache_key(twin) if cache_dir is not None else None
     if folder is not None and folder.is_dir():
         cached = _load_cached(folder)
-        if cached is not None:
-            return cached
+        if cached is not None and all(set(twin.extra_dtypes) <= set(cached[s].extras)
+                                      for s in SPLITS):
+            return cached  # (a cache written before an extra was added is regenerated)
     splits = {split: generate_split(twin, split) for split in SPLITS}
     if folder is not None:
         _store(folder, splits)

@@ -11,7 +11,8 @@ Generative story (one clip, from its own seeded generator; numbers from finedivi
    ``[t2, 96)``), a skill ``s`` and three stage qualities ``q_j = ρ·s + √(1-ρ²)·ε_j``.
 3. Judging: the execution latent ``e = (0.2 q1 + 0.4 q2 + 0.4 q3) / σ`` (flight and entry
    matter most); each of three judges gives ``μ + 1.0·e + N(0, 0.9)`` on the 0-10 scale rounded
-   to 0.5; score = DD × (sum of the three), as for FineDiving's 3-judge events. The noise-free
+   to 0.5; score = DD × (sum of the three), as for FineDiving's 3-judge events (the three are
+   the ``judge_scores`` extra, ``[N, 3]``: all zero for a failed dive). The noise-free
    score is DD × 3 × clip(μ + 1.0·e). About 1 clip in 1500 is a failed dive (score 0, a very
    bad entry in the features), as the real set has two.
 4. Per-frame features (``dim`` 368, like MCoRe's RegNetY-style backbone): a strong per-clip
@@ -86,7 +87,7 @@ def dive_table(rng: np.random.Generator) -> tuple[list[str], np.ndarray, np.ndar
 class DivingTwin:
     name = "finediving-synth"
     extra_dtypes = {"dive_number": torch.long, "difficulty": torch.float32,
-                    "transitions": torch.long}
+                    "transitions": torch.long, "judge_scores": torch.float32}
 
     def __init__(self, size: str) -> None:
         self.subset, self.stream, self.size = None, None, size
@@ -123,8 +124,10 @@ class DivingTwin:
         dd = float(self.dds[dn])
         score = 0.0 if failed else round(dd * float(judges.sum()), 2)
         clean = 0.0 if failed else dd * 3 * mean
+        panel = [0.0, 0.0, 0.0] if failed else [float(j) for j in judges]
         return Latent(length=FRAMES, score=score, clean=clean,
-                      extras={"dive_number": dn, "difficulty": dd, "transitions": [t1, t2]},
+                      extras={"dive_number": dn, "difficulty": dd, "transitions": [t1, t2],
+                              "judge_scores": panel},
                       private={"quality": quality})
 
     def fill(self, latent: Latent, rng: np.random.Generator, out: np.ndarray) -> None:

@@ -58,7 +58,8 @@ def _info(name: str, request: DataRequest) -> dict[str, Any]:
     if name == "finediving-synth":
         low, high, max_length = 0.0, 114.8, FRAMES
         extras = {"dive_number": "long [N], DN code", "difficulty": "float [N], DD",
-                  "transitions": "long [N, 2], (t1, t2) on the 96-frame grid"}
+                  "transitions": "long [N, 2], (t1, t2) on the 96-frame grid",
+                  "judge_scores": "float [N, 3], the three judges (score = DD x sum)"}
     elif name == "rg-synth":
         _d, _e, (low, high), _p = RG_STATS[twin.subset]
         max_length = twin.story.lengths[1]
