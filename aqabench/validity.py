@@ -23,6 +23,8 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from . import stats
+from .compare import aligned
+from .errors import UsageError
 from .tables import load_reported
 
 #: twin record (method, variant, setting) -> the published row it stands for
@@ -77,13 +79,13 @@ def tau(twin: list[float], real: list[float]) -> float:
 
 def resolved(a: dict[str, Any], b: dict[str, Any], protocol: str, seed: int) -> bool | None:
     """Whether the twin separates two methods' records on the same test videos (paired
-    bootstrap p < ALPHA); None when either stores no predictions for ``protocol``."""
-    pa, pb = stats.predictions(a, protocol), stats.predictions(b, protocol)
-    if pa is None or pb is None or sorted(pa[0]) != sorted(pb[0]):
+    bootstrap p < ALPHA); None when they cannot be paired (no ``protocol`` predictions, or
+    other videos): :func:`aqabench.compare.aligned` decides, as for ``aqabench compare``."""
+    try:
+        pred_a, pred_b, truth = aligned(a, b, protocol, "validity")
+    except UsageError:
         return None
-    order = {vid: i for i, vid in enumerate(pb[0])}
-    index = np.array([order[vid] for vid in pa[0]])
-    result = stats.paired_bootstrap(pa[1], pb[1][index], pa[2], n_resamples=2000, seed=seed)
+    result = stats.paired_bootstrap(pred_a, pred_b, truth, n_resamples=2000, seed=seed)
     return result.p_value < ALPHA
 
 
