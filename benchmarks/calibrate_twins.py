@@ -16,6 +16,7 @@ pooled clip, which is the same model and loss as on the full sequences.
 
     python benchmarks/calibrate_twins.py                 # every RG apparatus and Fis-V
     python benchmarks/calibrate_twins.py --only Ball     # one (RG apparatus, or TES for Fis-V)
+    python benchmarks/calibrate_twins.py --roster        # the roster twins
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from aqabench.plugins import get_registry
 from aqabench.runner import RunRequest, build_model, resolve_config
 from aqabench.train import fit, resolve_device, seed_everything
 from aqabench_datasets import twin_cache
+from aqabench_datasets.twin_competitions import FisVRosterTwin, RGRosterTwin
 from aqabench_datasets.twin_routines import FisVTwin, RGTwin, RoutineTwin
 from aqabench_datasets.twin_stats import twin_videos
 
@@ -57,7 +59,7 @@ def pooled(twin: RoutineTwin, split: str, count: int, stream: str, **story: floa
 
 def scores_of(twin: RoutineTwin, split: str, count: int, stream: str) -> np.ndarray:
     twin.stream = stream
-    return np.array([twin.latent(twin_cache.video_rng(twin, split, i, "latent")).score
+    return np.array([twin.latent(twin_cache.video_rng(twin, split, i, "latent"), split, i).score
                      for i in range(count)])
 
 
@@ -70,6 +72,8 @@ class Population:
         self.parts: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.scores: dict[tuple[str, str | None], np.ndarray] = {}
         stream = f"{twins[0].subset}:calibration:{replicate}"
+        for twin in twins:  # the replicate's roster: its train videos first, then its test
+            twin.train_count = counts[0]
         for split, count in zip(twin_cache.SPLITS, counts):
             base = pooled(twins[0], split, count, stream, gain=0.0)
             element = pooled(twins[0], split, count, stream, gain=1.0, presentation_amp=0.0)
@@ -116,7 +120,10 @@ def solve(f: Callable[[float], float], target: float, low: float, high: float) -
     """The amplitude in ``[low, high]`` where ``f`` crosses ``target`` (log-scale root)."""
     g = lambda log_a: f(float(np.exp(log_a))) - target  # noqa: E731
     lo, hi = np.log(low), np.log(high)
-    if g(lo) > 0 or g(hi) < 0:
+    if g(lo) > 0:  # even the weakest signal overshoots: the other amplitudes carry it
+        print(f"  target {target} already exceeded at {low}: kept at {low}", flush=True)
+        return low
+    if g(hi) < 0:
         raise SystemExit(f"target {target} not bracketed by [{low}, {high}]")
     return float(np.exp(brentq(g, lo, hi, xtol=0.01)))
 
@@ -128,13 +135,16 @@ def main() -> None:
     parser.add_argument("--train", type=int, default=0, help="default: the real train size")
     parser.add_argument("--test", type=int, default=400)
     parser.add_argument("--replicates", type=int, default=3)
+    parser.add_argument("--roster", action="store_true",
+                        help="the roster twins (rg-synth-roster, fisv-synth-roster)")
     args = parser.parse_args()
+    rg_twin, fisv_twin = (RGRosterTwin, FisVRosterTwin) if args.roster else (RGTwin, FisVTwin)
     torch.set_num_threads(1)
     wanted = set(args.only or ["Ball", "Clubs", "Hoop", "Ribbon", "TES"])
     for apparatus in ("Ball", "Clubs", "Hoop", "Ribbon"):
         if apparatus not in wanted:
             continue
-        twin = RGTwin(apparatus, "full")
+        twin = rg_twin(apparatus, "full")
         pops = [Population([twin], r, (args.train or twin.counts[0], args.test))
                 for r in range(args.replicates)]
         pa = twin.story.presentation_amp
@@ -145,15 +155,15 @@ def main() -> None:
         print(f"rg-synth:{apparatus:<8} gain={gain:.3f}  ridge {got:.3f} (published {target})",
               flush=True)
     if "TES" in wanted:
-        tes, pcs = FisVTwin("TES", "full"), FisVTwin("PCS", "full")
+        tes, pcs = fisv_twin("TES", "full"), fisv_twin("PCS", "full")
         pops = [Population([tes, pcs], r, (args.train or tes.counts[0], args.test))
                 for r in range(args.replicates)]
         gain, pa = 1.0, tes.story.presentation_amp
         for _ in range(3):  # alternate: TES sets the element gain, PCS the presentation
             gain = solve(lambda a, r=pa: expected("fisv-synth", "TES", pops, a, r),
-                         PUBLISHED[("fisv-synth", "TES")], 0.02, 20)
+                         PUBLISHED[("fisv-synth", "TES")], 0.005, 20)
             pa = solve(lambda a, g=gain: expected("fisv-synth", "PCS", pops, g, a),
-                       PUBLISHED[("fisv-synth", "PCS")], 0.01, 50)
+                       PUBLISHED[("fisv-synth", "PCS")], 0.005, 50)
             got_tes = expected("fisv-synth", "TES", pops, gain, pa)
             got_pcs = expected("fisv-synth", "PCS", pops, gain, pa)
             print(f"fisv-synth gain={gain:.3f} presentation_amp={pa:.3f}  ridge TES "

@@ -38,7 +38,7 @@ def population(twin: RoutineTwin, count: int, stream: str
     """Pooled features [count, dim], observed scores and noise-free scores of ``count`` videos."""
     twin.stream = stream
     feats = np.stack([v.mean(0) for v in twin_videos(twin, count, "train")]).astype(np.float64)
-    latents = [twin.latent(twin_cache.video_rng(twin, "train", i, "latent"))
+    latents = [twin.latent(twin_cache.video_rng(twin, "train", i, "latent"), "train", i)
                for i in range(count)]
     return feats, np.array([z.score for z in latents]), np.array([z.clean for z in latents])
 

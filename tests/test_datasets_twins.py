@@ -59,7 +59,7 @@ def test_generation_is_deterministic_and_random_access() -> None:
     assert np.array_equal(first.features, second.features)
     assert np.array_equal(first.scores, second.scores)
     # any video can be made alone and equals its row in the split
-    lat = twin.latent(twin_cache.video_rng(twin, "test", 5, "latent"))
+    lat = twin.latent(twin_cache.video_rng(twin, "test", 5, "latent"), "test", 5)
     alone = np.zeros((lat.length, twin.dim), dtype=np.float32)
     twin.fill(lat, twin_cache.video_rng(twin, "test", 5, "features"), alone)
     assert np.array_equal(alone, first.features[5, : lat.length])
@@ -100,7 +100,7 @@ def test_rg_twin_matches_real_label_statistics(subset: str, mean: float, std: fl
                                                corr: float) -> None:
     twin = twins.make_twin("rg-synth", subset, "full")  # 250 videos are a small sample: use 1500
     rng = twin_cache.rng_for("population")
-    lats = [twin.latent(rng) for _ in range(1500)]
+    lats = [twin.latent(rng, "train", i) for i in range(1500)]
     cols = {"score": np.array([v.score for v in lats])}
     cols.update({k: np.array([v.extras[k] for v in lats]) for k in twin.extra_dtypes})
     assert cols["score"].mean() == pytest.approx(mean, abs=0.4)

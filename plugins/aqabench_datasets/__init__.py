@@ -40,6 +40,17 @@ def aqabench_register_datasets(register: Any) -> None:
         subsets=FISV_SUBSETS, default_subset="TES", synthetic=True, backbone="synthetic",
         table_layout="cofinal-tab1", citation=TWIN,
     ))
+    for family, subsets, default in (("rg", RG_SUBSETS, "Ball"), ("fisv", FISV_SUBSETS, "TES")):
+        register(DatasetSpec(
+            name=f"{family}-synth-roster",
+            loader=f"aqabench_datasets.twins:load_{family}_roster",
+            info=f"aqabench_datasets.twins:info_{family}_roster",
+            export=f"aqabench_datasets.export:export_{family}",
+            description=f"candidate twin of {'RG' if family == 'rg' else 'Fis-V'}: the same "
+                        "story, videos from a roster of athletes and events (docs/datasets.md)",
+            subsets=subsets, default_subset=default, synthetic=True, backbone="synthetic",
+            table_layout="cofinal-tab1", citation=TWIN,
+        ))
     register(DatasetSpec(
         name="finediving-synth",
         loader="aqabench_datasets.twins:load_finediving",

@@ -3,8 +3,9 @@
 A twin is an object with ``name``, ``subset``, ``size``, ``dim``, ``counts`` (train, test) and
 two methods, both deterministic from their seeded generator:
 
-- ``latent(rng) -> Latent``: the video's length, scores and extras (scalars only: cheap, so
-  ``info`` can report the ceiling without making any feature);
+- ``latent(rng, split, index) -> Latent``: the video's length, scores and extras (scalars
+  only: cheap, so ``info`` can report the ceiling without making any feature; ``split`` and
+  ``index`` place the video in its population, for twins whose videos share an athlete);
 - ``fill(latent, rng, out)``: write the ``[length, dim]`` float32 features into ``out``.
 
 Every video gets two generators seeded from ``(dataset, stream, size, split, index)`` (one for
@@ -73,7 +74,7 @@ class Twin(Protocol):
     counts: tuple[int, int]
     extra_dtypes: dict[str, torch.dtype]
 
-    def latent(self, rng: np.random.Generator) -> Latent: ...
+    def latent(self, rng: np.random.Generator, split: str, index: int) -> Latent: ...
 
     def fill(self, latent: Latent, rng: np.random.Generator, out: np.ndarray) -> None: ...
 
@@ -87,7 +88,7 @@ def video_rng(twin: Twin, split: str, index: int, part: str) -> np.random.Genera
 
 def split_latents(twin: Twin, split: str) -> list[Latent]:
     count = twin.counts[SPLITS.index(split)]
-    return [twin.latent(video_rng(twin, split, i, "latent")) for i in range(count)]
+    return [twin.latent(video_rng(twin, split, i, "latent"), split, i) for i in range(count)]
 
 
 def ceiling(twin: Twin) -> float:

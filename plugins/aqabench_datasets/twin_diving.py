@@ -108,7 +108,7 @@ class DivingTwin:
         spread = (WEIGHTS**2).sum() * (1 - s.rho**2) + WEIGHTS.sum() ** 2 * s.rho**2
         self.exec_std = float(np.sqrt(spread))  # std of the weighted stage qualities
 
-    def latent(self, rng: np.random.Generator) -> Latent:
+    def latent(self, rng: np.random.Generator, split: str = "", index: int = 0) -> Latent:
         s = self.story
         dn = int(rng.choice(len(self.dn_weights), p=self.dn_weights))
         t1 = int(np.clip(round(rng.normal(28.6, 9.0)), 1, 58))

@@ -7,7 +7,8 @@ statistics of real I3D (Kinetics-400) features of real videos (``benchmarks/twin
 docs/datasets.md), never to a method's score:
 
 - a per-video offset (scene, venue, camera, athlete's look): the share of the variance that lies
-  between videos;
+  between videos; part of it can be shared with other videos (the same event's venue, the same
+  athlete's look: :mod:`twin_roster`);
 - a stationary AR(1) drift within the video (camera motion, pose drift) with coefficient
   ``phi``: how fast a video's clips decorrelate;
 - white noise per clip;
@@ -57,12 +58,19 @@ class Nuisance:
             self.lift = (_orthonormal(rng, r, b.dim) * np.sqrt(b.dim / r)).astype(np.float32)
         self.mean = (b.mean + b.mean_spread * rng.standard_normal(b.dim)).astype(np.float32)
 
-    def latent(self, rng: np.random.Generator, length: int) -> np.ndarray:
-        """One video's nuisance ``[length, rank]`` float32."""
+    def latent(self, rng: np.random.Generator, length: int,
+               shared: tuple[np.ndarray, float] | None = None) -> np.ndarray:
+        """One video's nuisance ``[length, rank]`` float32. ``shared``: a standard-normal part
+        of the offset that other videos share (its event's and athlete's looks, combined) and
+        the share of the offset's variance that is the video's own."""
         b = self.backbone
         r = b.rank
         out = rng.standard_normal((length, r), dtype=np.float32) * np.float32(b.noise)
-        out += (b.offset * rng.standard_normal(r, dtype=np.float32)) @ self.offset_map
+        offset = rng.standard_normal(r, dtype=np.float32)
+        if shared is not None:
+            common, own = shared
+            offset = np.float32(np.sqrt(own)) * offset + common
+        out += (b.offset * offset) @ self.offset_map
         shocks = rng.standard_normal((length, r), dtype=np.float32)
         drift = np.empty_like(shocks)
         drift[0] = shocks[0]

@@ -54,8 +54,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .twin_cache import Latent, rng_for, segment_bounds
+from .twin_cache import GENERATOR_VERSION, Latent, derive_seed, rng_for, segment_bounds
 from .twin_nuisance import Backbone, Nuisance
+from .twin_roster import Roster
 
 #: The backbone the routine twins imitate: 1024-d clip features of 32 frames (VST / I3D). The
 #: nuisance knobs are fitted to real I3D features of real videos (``benchmarks/twins.py --real``,
@@ -83,6 +84,14 @@ class Story:
     grade_share: float = 0.7  # share of an element's difficulty set by its grade, not its type
     presentation_amp: float = 0.25  # presentation / skating skills, in every clip
     fault_amp: float = 1.0  # a fault (fall, dropped apparatus) in the element's last clip
+    #: (athlete, event) shares of a video's skill variance (the rest is the day's form): 0 in
+    #: rg-synth / fisv-synth (every video its own athlete at its own event); the roster twins'
+    #: are fitted to Fis-V's between-skater and between-event shares (benchmarks/twin_roster.py)
+    skill_shares: tuple[float, float] = (0.0, 0.0)
+    #: (event, athlete) shares of the per-video offset's variance (venue / camera, the athlete's
+    #: look; the rest is the video's own): 0 in rg-synth / fisv-synth; not measured, equal
+    #: thirds assumed in the roster twins
+    offset_shares: tuple[float, float] = (0.0, 0.0)
 
     @property
     def dim(self) -> int:
@@ -137,19 +146,38 @@ class RoutineTwin:
         self.fault_dir = world.standard_normal(r).astype(np.float32)
         self.nuisance = Nuisance(story.backbone, world)
         self.fault_cut = -np.inf  # qualities below it are faults (set by the subclass)
+        self.train_count = self.counts[0]  # videos before the first test video in the roster
+        self._rosters: dict[str | None, Roster] = {}
+
+    # ---------------------------------------------------------------------------- roster
+    def roster(self) -> Roster:
+        """The athletes and events of this twin's videos (of its current ``stream``)."""
+        if self.stream not in self._rosters:
+            seed = derive_seed(self.name, self.stream, self.size, "roster", GENERATOR_VERSION)
+            self._rosters[self.stream] = Roster(seed, self.story.backbone.rank)
+        return self._rosters[self.stream]
+
+    def member(self, split: str, index: int) -> tuple[int, int]:
+        """(athlete, event) of video ``index`` of ``split``."""
+        return self.roster().member(index + (self.train_count if split == "test" else 0))
 
     # ---------------------------------------------------------------------------- latents
-    def structure(self, rng: np.random.Generator) -> dict[str, Any]:
+    def structure(self, rng: np.random.Generator, common: tuple[float, float] = (0.0, 0.0),
+                  own: tuple[float, float] = (1.0, 1.0)) -> dict[str, Any]:
+        """One routine's latents. Its skill, and its presentation apart from skill, are each a
+        ``common`` part (the athlete's and event's) plus ``own`` times a fresh standard normal
+        (the day's form)."""
         st = self.story
         length = int(rng.integers(st.lengths[0], st.lengths[1] + 1))
-        skill = float(rng.standard_normal())
+        skill = common[0] + own[0] * float(rng.standard_normal())
         n = int(rng.integers(st.elements[0], st.elements[1] + 1))
         centred = (self.base_values - self.base_values.mean()) / self.base_values.std()
         prob = np.exp(st.beta * skill * centred)
         types = np.searchsorted(np.cumsum(prob / prob.sum()), rng.random(n)).clip(0, st.types - 1)
         grade = st.rho * skill + np.sqrt(1 - st.rho**2) * rng.standard_normal(n)
         quality = st.rho * skill + np.sqrt(1 - st.rho**2) * rng.standard_normal(n)
-        presentation = st.rho_r * skill + np.sqrt(1 - st.rho_r**2) * rng.standard_normal()
+        style = common[1] + own[1] * rng.standard_normal()
+        presentation = st.rho_r * skill + np.sqrt(1 - st.rho_r**2) * style
         weights = np.where(np.arange(2 * n + 1) % 2 == 1, 2.0, 1.0) * rng.gamma(4.0, size=2 * n + 1)
         return {"length": length, "types": types, "quality": quality, "grade": grade,
                 "presentation": float(presentation),
@@ -157,6 +185,21 @@ class RoutineTwin:
 
     def raw(self, st: dict[str, Any]) -> dict[str, float]:
         raise NotImplementedError
+
+    def scored(self, st: dict[str, Any], rng: np.random.Generator) -> Latent:
+        """The video's judges' scores from its latents ``st``."""
+        raise NotImplementedError
+
+    def latent(self, rng: np.random.Generator, split: str, index: int) -> Latent:
+        athlete, event = self.member(split, index)
+        roster, (wa, we) = self.roster(), self.story.skill_shares
+        her = roster.traits("athlete", athlete)
+        common = (float(np.sqrt(wa) * her.level
+                        + np.sqrt(we) * roster.traits("event", event).level),
+                  float(np.sqrt(wa) * her.style))
+        st = self.structure(rng, common, (float(np.sqrt(1 - wa - we)), float(np.sqrt(1 - wa))))
+        st["athlete"], st["event"] = athlete, event
+        return self.scored(st, rng)
 
     def difficulty(self, st: dict[str, Any]) -> np.ndarray:
         """Each element's difficulty value: its type's base value and its grade."""
@@ -181,7 +224,10 @@ class RoutineTwin:
     # ---------------------------------------------------------------------------- features
     def fill(self, latent: Latent, rng: np.random.Generator, out: np.ndarray) -> None:
         st = latent.private
-        story = self.nuisance.latent(rng, out.shape[0])
+        roster, (se, sa) = self.roster(), self.story.offset_shares
+        common = (np.float32(np.sqrt(se)) * roster.traits("event", st["event"]).look
+                  + np.float32(np.sqrt(sa)) * roster.traits("athlete", st["athlete"]).look)
+        story = self.nuisance.latent(rng, out.shape[0], (common, 1 - se - sa))
         self.add_signal(st, story)
         self.nuisance.emit(story, rng, out)
 
@@ -224,12 +270,16 @@ class RGTwin(RoutineTwin):
                     "penalty": torch.float32}
 
     def __init__(self, subset: str, size: str) -> None:
-        story = replace(RG_STORY, gain=RG_GAINS[subset])
+        story = self.full_story(subset)
         super().__init__(subset, size, story if size == "full" else tiny(story))
         d, e, _total, self.penalty_rate = RG_STATS[subset]
         self.d_col = Column(*d, judge=0.8)
         self.e_col = Column(*e, judge=0.5)
         self.penalty_cut = self.fault_cut = -self.threshold("worst", self.penalty_rate)
+
+    @staticmethod
+    def full_story(subset: str) -> Story:
+        return replace(RG_STORY, gain=RG_GAINS[subset])
 
     def raw(self, st: dict[str, Any]) -> dict[str, float]:
         q = st["quality"]
@@ -237,8 +287,7 @@ class RGTwin(RoutineTwin):
                 "E": float(q.mean() + 0.5 * st["presentation"]),
                 "worst": float(-q.min())}
 
-    def latent(self, rng: np.random.Generator) -> Latent:
-        st = self.structure(rng)
+    def scored(self, st: dict[str, Any], rng: np.random.Generator) -> Latent:
         raw = self.raw(st)
         d_clean = self.d_col.clean(self.z(raw, "D"))
         e_clean = self.e_col.clean(self.z(raw, "E"))
@@ -269,7 +318,8 @@ class FisVTwin(RoutineTwin):
     per_subset_videos = False
 
     def __init__(self, subset: str, size: str) -> None:
-        super().__init__(subset, size, FISV_STORY if size == "full" else tiny(FISV_STORY))
+        story = self.full_story(subset)
+        super().__init__(subset, size, story if size == "full" else tiny(story))
         self.other = "pcs" if subset == "TES" else "tes"
         self.extra_dtypes = {"deductions": torch.float32, self.other: torch.float32}
         self.tes_col = Column(*FISV_STATS["TES"], judge=1.6)
@@ -278,6 +328,10 @@ class FisVTwin(RoutineTwin):
         worst = [self.structure(rng)["quality"].min() for _ in range(2000)]  # with a fall
         self.fall_cut = self.fault_cut = float(np.quantile(worst, FALL_RATE))
 
+    @staticmethod
+    def full_story(subset: str) -> Story:
+        return FISV_STORY
+
     def raw(self, st: dict[str, Any]) -> dict[str, float]:
         q = st["quality"]
         values = self.difficulty(st) + 0.5 * q
@@ -285,8 +339,7 @@ class FisVTwin(RoutineTwin):
         return {"TES": float(values.sum()),
                 "PCS": float(st["presentation"] + 0.4 * q.mean())}
 
-    def latent(self, rng: np.random.Generator) -> Latent:
-        st = self.structure(rng)
+    def scored(self, st: dict[str, Any], rng: np.random.Generator) -> Latent:
         raw = self.raw(st)
         tes_clean = self.tes_col.clean(self.z(raw, "TES"))
         pcs_clean = self.pcs_col.clean(self.z(raw, "PCS"))

@@ -22,7 +22,7 @@ def twin_videos(twin: RoutineTwin, count: int, split: str = "test") -> list[np.n
     cached)."""
     videos = []
     for i in range(count):
-        latent = twin.latent(twin_cache.video_rng(twin, split, i, "latent"))
+        latent = twin.latent(twin_cache.video_rng(twin, split, i, "latent"), split, i)
         out = np.empty((latent.length, twin.dim), np.float32)
         twin.fill(latent, twin_cache.video_rng(twin, split, i, "features"), out)
         videos.append(out)

@@ -1,5 +1,6 @@
 """Loaders and ``info`` of the synthetic twins (``fisv-synth``, ``rg-synth``,
-``finediving-synth``). The stories live in :mod:`twin_routines` and :mod:`twin_diving`, the
+``finediving-synth``, and the roster candidates ``rg-synth-roster``, ``fisv-synth-roster``).
+The stories live in :mod:`twin_routines`, :mod:`twin_competitions` and :mod:`twin_diving`, the
 seeding and caching in :mod:`twin_cache`."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from aqabench.api import DataBundle, DataRequest
 from aqabench.errors import UsageError
 
 from . import twin_cache
+from .twin_competitions import FisVRosterTwin, RGRosterTwin
 from .twin_diving import FRAMES, DivingTwin
 from .twin_routines import FISV_STATS, RG_STATS, FisVTwin, RGTwin
 
@@ -23,6 +25,10 @@ def make_twin(name: str, subset: str | None, size: str) -> Any:
         return RGTwin(subset or "Ball", size)
     if name == "fisv-synth":
         return FisVTwin(subset or "TES", size)
+    if name == "rg-synth-roster":
+        return RGRosterTwin(subset or "Ball", size)
+    if name == "fisv-synth-roster":
+        return FisVRosterTwin(subset or "TES", size)
     if name == "finediving-synth":
         return DivingTwin(size)
     raise UsageError(f"no twin named {name!r}")
@@ -48,6 +54,22 @@ def load_fisv(request: DataRequest) -> DataBundle:
     return _load("fisv-synth", request)
 
 
+def load_rg_roster(request: DataRequest) -> DataBundle:
+    return _load("rg-synth-roster", request)
+
+
+def load_fisv_roster(request: DataRequest) -> DataBundle:
+    return _load("fisv-synth-roster", request)
+
+
+def info_rg_roster(request: DataRequest) -> dict[str, Any]:
+    return _info("rg-synth-roster", request)
+
+
+def info_fisv_roster(request: DataRequest) -> dict[str, Any]:
+    return _info("fisv-synth-roster", request)
+
+
 def load_finediving(request: DataRequest) -> DataBundle:
     return _load("finediving-synth", request)
 
@@ -60,7 +82,7 @@ def _info(name: str, request: DataRequest) -> dict[str, Any]:
         extras = {"dive_number": "long [N], DN code", "difficulty": "float [N], DD",
                   "transitions": "long [N, 2], (t1, t2) on the 96-frame grid",
                   "judge_scores": "float [N, 3], the three judges (score = DD x sum)"}
-    elif name == "rg-synth":
+    elif name.startswith("rg-synth"):
         _d, _e, (low, high), _p = RG_STATS[twin.subset]
         max_length = twin.story.lengths[1]
         extras = {k: "float [N]" for k in ("difficulty", "execution", "penalty")}
