@@ -38,7 +38,9 @@ from aqabench.train import fit, resolve_device, seed_everything
 from aqabench_datasets import twin_cache, twins
 
 SUBSETS = [("rg-synth", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
-    [("fisv-synth", "TES"), ("fisv-synth", "PCS"), ("finediving-synth", None)]
+    [("fisv-synth", "TES"), ("fisv-synth", "PCS"), ("finediving-synth", None)] + \
+    [("rg-synth-roster", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
+    [("fisv-synth-roster", "TES"), ("fisv-synth-roster", "PCS")]
 
 
 def generation_seconds(name: str, subset: str | None) -> float:
