@@ -67,3 +67,18 @@ def test_cli_check_exit_codes(board: Path, run_cli) -> None:
     finally:
         readme.write_text(text)
     assert code == 1 and "README.md" in err
+
+
+def test_each_validity_folder_gets_its_own_section(board: Path, tmp_path: Path) -> None:
+    committed = Path(__file__).parents[1] / "leaderboards" / "validity-roster"
+    root = tmp_path / "board"
+    shutil.copytree(board, root)
+    (root / "validity-roster").mkdir()
+    for name in ("ridge__rg-synth-roster__Ball__seed0.json",
+                 "gdlt__rg-synth-roster__Ball__seed0.json"):
+        shutil.copy(committed / name, root / "validity-roster" / name)
+    readme = render_all(root)[root / "README.md"]
+    assert "## Twin validity of the roster candidates (`validity-roster`)" in readme
+    assert "## Twin validity (the `validity` suite" not in readme  # no validity/ folder here
+    section = readme.split("roster candidates")[1]
+    assert "| Ball | GDLT |" in section and "leaderboards/validity-roster/" in section
