@@ -123,6 +123,8 @@ class Affine(nn.Module):
         self.bias = nn.Parameter(bias.clone(), requires_grad=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 2:
+            return torch.addmm(self.bias, x, self.weight_t)
         out = torch.addmm(self.bias, x.reshape(-1, x.shape[-1]), self.weight_t)
         return out.view(*x.shape[:-1], out.shape[-1])
 
@@ -180,12 +182,14 @@ def attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, heads
     b, lq, _ = query.shape
 
     def split(x: torch.Tensor) -> torch.Tensor:
+        if heads == 1:
+            return x[:, None]
         return x.reshape(x.shape[0], x.shape[1], heads, -1).transpose(1, 2)
 
     mask = key_mask[:, None, None, :] if key_mask is not None else None
     mixed = F.scaled_dot_product_attention(split(query), split(key), split(value),
                                            attn_mask=mask, scale=scale)
-    return mixed.transpose(1, 2).reshape(b, lq, -1)
+    return mixed[:, 0] if heads == 1 else mixed.transpose(1, 2).reshape(b, lq, -1)
 
 
 def absorbed_attention(query: torch.Tensor, memory: torch.Tensor,

@@ -216,7 +216,8 @@ class PreparedTrunk(nn.Module):
         self.decoder = PreparedDecoder(decoder, queries)
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
-        x = self.project(torch.relu_(self.expand(clips)))
+        b, t, _ = clips.shape
+        x = self.project(torch.relu_(self.expand(clips.reshape(b * t, -1)))).view(b, t, -1)
         for layer in self.encoder:
             x = layer(x)
         return self.decoder(self.encoder_norm(x))
