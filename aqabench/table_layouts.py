@@ -314,6 +314,8 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
         if lat:
             devices.add(device)
         fast = prof.get("latency_prepared") or None
+        if fast and fast.get("same_model"):  # no prepare_inference: nothing else was timed
+            fast = None
         rows.append(Row([label, device], [prof["macs"] / 1e9, prof["params"] / 1e6,
                                           lat["median_ms"] if lat else None,
                                           fast["median_ms"] if fast else None],
@@ -327,8 +329,9 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
                f">= 10 warm-up; devices: {where}. Latencies compare only within one device.",
                "Inference Time: the training graph in eval mode; Prepared: the same outputs "
                "from the method's prepare_inference (exact eval-time re-expressions: BatchNorm "
-               "folded, constant-query work precomputed, attention projections absorbed), "
-               "timed interleaved with it (aqabench profile)."]
+               "folded, constant-query work precomputed, attention projections absorbed or "
+               "composed), timed interleaved with it (aqabench profile); - where the method "
+               "has no prepare_inference (the same model)."]
     if any(row.noted for row in rows):
         caption.append(f"{NOTE_MARK} see the note in aqabench/reported/cofinal-tab2.json.")
     columns = [Column("FLOPs (G)", 4, None), Column("Parameter (M)", 2, None),
