@@ -295,6 +295,7 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
     rows = reported_rows(entries, keys, lambda e: [e["method"], "GPU (not stated)"])
     seen: set[tuple[str, str]] = set()
     devices: set[str] = set()
+    threads: set[int] = set()
     runs = [{**r["profile"], "identity": r["identity"]} for r in records
             if isinstance(r.get("profile"), dict) and "macs" in r["profile"]]
     for prof in profiles + runs:  # profile files first: they carry latency
@@ -313,6 +314,8 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
         seen.add((label, device))
         if lat:
             devices.add(device)
+            if lat.get("threads"):
+                threads.add(int(lat["threads"]))
         fast = prof.get("latency_prepared") or None
         if fast and fast.get("same_model"):  # no prepare_inference: nothing else was timed
             fast = None
@@ -321,6 +324,8 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
                                           fast["median_ms"] if fast else None],
                         reproduced=True))
     where = ", ".join(sorted(devices)) or "none timed"
+    if threads:
+        where += f" at {'/'.join(map(str, sorted(threads)))} torch thread(s)"
     caption = ["Backbone excluded; FLOPs (G) = billions of multiply-accumulates of one video of "
                "T = 68 clips at batch 1 (the papers' convention; true FLOPs are twice that).",
                "Unmarked rows: as published in CoFInAl Tab. 2, timed on an unstated GPU.",
