@@ -8,14 +8,23 @@ the transformations methods share; each is exact maths (only float rounding may 
 - :func:`fold_batch_norm` / :func:`fold_clip_stack`: an eval-mode ``BatchNorm1d`` after a GEMM
   is an affine map per channel, ``gamma (x - mu) / sqrt(var + eps) + beta``, so it folds into
   the GEMM's weight rows and bias (computed in float64, stored in the model's dtype);
-- :func:`stacked_linear`: several ``Linear`` maps of the same input become one GEMM (their
-  weights stacked along the output dimension), fewer and larger matrix multiplies;
+- :class:`Affine` / :func:`stacked_linear`: a ``Linear`` as one ``torch.addmm`` on the rows of
+  its input, the weight stored transposed and contiguous; several maps of the same input
+  stacked along the output dimension become one GEMM (fewer and larger matrix multiplies);
+- :func:`compose_linear`: two affine maps with nothing between them are one,
+  ``W2 (W1 x + b1) + b2 = (W2 W1) x + (W2 b1 + b2)`` (in float64); fewer GEMMs, and fewer
+  multiply-accumulates where the composed map is smaller;
+- :func:`query_key_product`: single-head attention scores ``(x W_qᵀ + b_q)(m W_kᵀ + b_k)ᵀ / √d``
+  are ``(x W_qᵀ W_k + b_q W_k) mᵀ / √d`` plus a term constant over the keys of each query, which
+  the softmax ignores: the keys are the raw ``m`` (no key projection at all);
 - :func:`attention`: ``softmax(Q Kᵀ / √d_h) V`` through ``F.scaled_dot_product_attention``
   (no dropout at eval), optionally with a key mask, for ``[B, L, d]`` inputs and ``heads``;
 - :func:`absorbed_attention`: the same attention with the key and value projections of a long
-  memory absorbed into the few queries (associativity, and softmax rows summing to 1): fewer
-  multiply-accumulates than the training graph, so the prepared model's own MACs are recorded
-  beside the paper-convention count (``aqabench profile``'s ``latency_prepared.macs``).
+  memory absorbed into the few queries (associativity, and softmax rows summing to 1).
+
+Composed and absorbed maps do fewer multiply-accumulates than the training graph, so the
+prepared model's own MACs are recorded beside the paper-convention count (``aqabench
+profile``'s ``latency_prepared.macs``); the FLOP bound keeps the training graph's count.
 """
 
 from __future__ import annotations
@@ -99,33 +108,88 @@ def fold_clip_stack(stack: nn.Sequential) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def stacked_linear(*maps: tuple[torch.Tensor, torch.Tensor | None]) -> nn.Linear:
-    """One ``Linear`` computing the ``(weight, bias)`` maps side by side: its output is their
-    outputs concatenated on the last dimension (split it with ``Tensor.split``)."""
+Map = tuple[torch.Tensor, torch.Tensor | None]  # (weight [out, in], bias [out] or None)
+
+
+class Affine(nn.Module):
+    """``x Wᵀ + b`` on ``[..., in]`` as one ``torch.addmm`` on its rows (no ``F.linear``
+    dispatch or weight transpose per call); the weight is kept as ``Wᵀ`` ``[in, out]``."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None = None) -> None:
+        super().__init__()
+        weight = weight.detach()
+        bias = bias.detach() if bias is not None else weight.new_zeros(weight.shape[0])
+        self.weight_t = nn.Parameter(weight.t().contiguous(), requires_grad=False)
+        self.bias = nn.Parameter(bias.clone(), requires_grad=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 2:
+            return torch.addmm(self.bias, x, self.weight_t)
+        out = torch.addmm(self.bias, x.reshape(-1, x.shape[-1]), self.weight_t)
+        return out.view(*x.shape[:-1], out.shape[-1])
+
+
+def stacked_linear(*maps: Map) -> Affine:
+    """One :class:`Affine` computing the ``(weight, bias)`` maps side by side: its output is
+    their outputs concatenated on the last dimension (split it with ``Tensor.split``)."""
     weight = torch.cat([w.detach() for w, _ in maps])
     bias = torch.cat([b.detach() if b is not None else w.new_zeros(w.shape[0])
                       for w, b in maps])
-    out = nn.Linear(weight.shape[1], weight.shape[0])
-    out.weight.data, out.bias.data = weight.clone(), bias.clone()
-    return out
+    return Affine(weight, bias)
+
+
+def compose_linear(*maps: Map) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(W, b)`` of the affine maps applied one after the other, the OUTERMOST first:
+    ``compose_linear((W2, b2), (W1, b1))`` is ``W = W2 W1``, ``b = W2 b1 + b2``. Computed in
+    float64 throughout, returned in the outermost weight's dtype (a missing bias is zero)."""
+    weight, bias = maps[-1][0].double(), maps[-1][1]
+    bias = bias.double() if bias is not None else weight.new_zeros(weight.shape[0])
+    for w, b in reversed(maps[:-1]):
+        weight, bias = w.double() @ weight, w.double() @ bias
+        if b is not None:
+            bias = bias + b.double()
+    dtype = maps[0][0].dtype
+    return weight.to(dtype), bias.to(dtype)
+
+
+def query_key_product(query_map: Map, key_map: Map) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(W, b)`` such that single-head attention of ``x`` on ``m`` with query map ``W_q, b_q``
+    and key map ``W_k, b_k`` has the scores ``(x Wᵀ + b) mᵀ`` (scale included) up to a term
+    constant over the keys of each query: ``W = W_kᵀ W_q / √d``, ``b = W_kᵀ b_q / √d`` with
+    ``d`` the query/key width, so that ``softmax`` rows (masked or not) are unchanged.
+
+    ``(x W_qᵀ + b_q)(m W_kᵀ + b_k)ᵀ = (x W_qᵀ + b_q) W_k mᵀ + (x W_qᵀ + b_q) b_k``; the second
+    term does not depend on the key. Use with :func:`attention` at ``scale=1.0`` and the raw
+    memory as keys. Cheaper than projecting the keys when ``m`` is no wider than ``d``."""
+    (w_q, b_q), (w_k, _) = query_map, key_map
+    scale = w_q.shape[0] ** -0.5
+    weight = (w_k.double().t() @ w_q.double()) * scale
+    bias = (w_k.double().t() @ b_q.double()) * scale if b_q is not None \
+        else weight.new_zeros(weight.shape[0])
+    return weight.to(w_q.dtype), bias.to(w_q.dtype)
 
 
 def attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor, heads: int = 1,
-              key_mask: torch.Tensor | None = None) -> torch.Tensor:
-    """``softmax(Q Kᵀ / √d_h) V`` per batch row and head, no dropout; ``[B, L, d]`` inputs,
-    ``key_mask`` ``[B, Lk]`` (True = a valid key) -> ``[B, Lq, d]``.
+              key_mask: torch.Tensor | None = None, scale: float | None = None
+              ) -> torch.Tensor:
+    """``softmax(Q Kᵀ / √d_h) V`` per batch row and head, no dropout; ``[B, L, d]`` inputs
+    (queries and keys of one width, values of their own), ``key_mask`` ``[B, Lk]`` (True = a
+    valid key) -> ``[B, Lq, d_v]``; ``scale`` replaces ``1 / √d_h`` (1.0 after
+    :func:`query_key_product`).
 
     Inputs go in as ``[B, heads, L, d_h]``: on CPU only 4-d inputs take the fused
     (flash) kernel; 3-d ones fall back to the decomposed maths."""
     b, lq, _ = query.shape
 
     def split(x: torch.Tensor) -> torch.Tensor:
+        if heads == 1:
+            return x[:, None]
         return x.reshape(x.shape[0], x.shape[1], heads, -1).transpose(1, 2)
 
     mask = key_mask[:, None, None, :] if key_mask is not None else None
     mixed = F.scaled_dot_product_attention(split(query), split(key), split(value),
-                                           attn_mask=mask)
-    return mixed.transpose(1, 2).reshape(b, lq, -1)
+                                           attn_mask=mask, scale=scale)
+    return mixed[:, 0] if heads == 1 else mixed.transpose(1, 2).reshape(b, lq, -1)
 
 
 def absorbed_attention(query: torch.Tensor, memory: torch.Tensor,
@@ -135,19 +199,18 @@ def absorbed_attention(query: torch.Tensor, memory: torch.Tensor,
     """:func:`attention` of projected queries on keys ``M W_kᵀ + b_k`` and values
     ``M W_vᵀ + b_v`` of ``memory`` ``[B, Lk, d_m]``, without projecting the memory.
 
-    Per head, ``Q Kᵀ = (Q W_k) Mᵀ + Q b_k`` and, since each row of the attention ``A`` sums to
-    1, ``A V = (A M) W_vᵀ + b_v``: the same maths in ``O(Lq·d_h·d_m)`` instead of
+    Per head, ``Q Kᵀ = (Q W_k) Mᵀ + Q b_k``, whose second term is constant over the keys (the
+    softmax drops it, so ``b_k`` is never used), and, since each row of the attention ``A``
+    sums to 1, ``A V = (A M) W_vᵀ + b_v``: the same maths in ``O(Lq·d_h·d_m)`` instead of
     ``O(Lk·d_h·d_m)`` multiply-accumulates, for few queries (``Lq``) on a long memory (``Lk``).
     ``query`` ``[B, Lq, heads·d_h]`` -> ``[B, Lq, heads·d_h]``. Needs at least one valid key.
     """
-    (w_k, b_k), (w_v, b_v) = key_map, value_map
+    (w_k, _), (w_v, b_v) = key_map, value_map
     b, lq, d = query.shape
     d_h = d // heads
     q = query.reshape(b, lq, heads, d_h).transpose(1, 2)  # [B, H, Lq, d_h]
     mem = memory[:, None]  # [B, 1, Lk, d_m]
     scores = (q @ w_k.reshape(heads, d_h, -1)) @ mem.transpose(-1, -2)  # [B, H, Lq, Lk]
-    if b_k is not None:
-        scores = scores + q @ b_k.reshape(heads, d_h, 1)
     scores = scores * (1.0 / d_h ** 0.5)
     if key_mask is not None:
         scores = scores.masked_fill(~key_mask[:, None, None, :], float("-inf"))

@@ -295,6 +295,7 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
     rows = reported_rows(entries, keys, lambda e: [e["method"], "GPU (not stated)"])
     seen: set[tuple[str, str]] = set()
     devices: set[str] = set()
+    threads: set[int] = set()
     runs = [{**r["profile"], "identity": r["identity"]} for r in records
             if isinstance(r.get("profile"), dict) and "macs" in r["profile"]]
     for prof in profiles + runs:  # profile files first: they carry latency
@@ -313,12 +314,18 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
         seen.add((label, device))
         if lat:
             devices.add(device)
+            if lat.get("threads"):
+                threads.add(int(lat["threads"]))
         fast = prof.get("latency_prepared") or None
+        if fast and fast.get("same_model"):  # no prepare_inference: nothing else was timed
+            fast = None
         rows.append(Row([label, device], [prof["macs"] / 1e9, prof["params"] / 1e6,
                                           lat["median_ms"] if lat else None,
                                           fast["median_ms"] if fast else None],
                         reproduced=True))
     where = ", ".join(sorted(devices)) or "none timed"
+    if threads:
+        where += f" at {'/'.join(map(str, sorted(threads)))} torch thread(s)"
     caption = ["Backbone excluded; FLOPs (G) = billions of multiply-accumulates of one video of "
                "T = 68 clips at batch 1 (the papers' convention; true FLOPs are twice that).",
                "Unmarked rows: as published in CoFInAl Tab. 2, timed on an unstated GPU.",
@@ -327,8 +334,9 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
                f">= 10 warm-up; devices: {where}. Latencies compare only within one device.",
                "Inference Time: the training graph in eval mode; Prepared: the same outputs "
                "from the method's prepare_inference (exact eval-time re-expressions: BatchNorm "
-               "folded, constant-query work precomputed, attention projections absorbed), "
-               "timed interleaved with it (aqabench profile)."]
+               "folded, constant-query work precomputed, attention projections absorbed or "
+               "composed), timed interleaved with it (aqabench profile); - where the method "
+               "has no prepare_inference (the same model)."]
     if any(row.noted for row in rows):
         caption.append(f"{NOTE_MARK} see the note in aqabench/reported/cofinal-tab2.json.")
     columns = [Column("FLOPs (G)", 4, None), Column("Parameter (M)", 2, None),

@@ -13,21 +13,32 @@ from torch import nn
 from aqabench.api import AQAModel, Batch, DataInfo
 from aqabench.config import merge_config
 from aqabench.inference import (
+    Affine,
     absorbed_attention,
     attention,
+    compose_linear,
     fold_batch_norm,
     fold_clip_stack,
     prepare,
+    query_key_product,
     stacked_linear,
 )
 from aqabench.layers import per_clip
 from aqabench.profile import example_batch, profile_macs
+from aqabench_cofinal.attention import MultiHeadAttention as CoFInAlAttention
 from aqabench_cofinal.defaults import defaults as cofinal_defaults
-from aqabench_cofinal.inference import PreparedGPM, PreparedSelfAttention, PreparedTFM
+from aqabench_cofinal.inference import (
+    PreparedGPM,
+    PreparedSelfAttention,
+    PreparedTFM,
+    fine_regressor,
+)
 from aqabench_cofinal.model import build as build_cofinal
 from aqabench_gdlt import COMMON as GDLT_COMMON
-from aqabench_gdlt.inference import PreparedGDLT
+from aqabench_gdlt.inference import PreparedCrossAttention, PreparedGDLT
+from aqabench_gdlt.inference import PreparedSelfAttention as GDLTSelfAttention
 from aqabench_gdlt.model import build as build_gdlt
+from aqabench_gdlt.transformer import MultiHeadAttention as GDLTAttention
 
 DIM = 64
 INFO = DataInfo("rg-synth", "Ball", DIM, 3.85, 24.0, 200, 50, 96)
@@ -149,6 +160,72 @@ def test_stacked_linear_is_the_maps_side_by_side():
     first, second = stacked_linear((a.weight, a.bias), (b.weight, b.bias))(x).split([3, 2], -1)
     close(a(x), first)
     close(b(x), second)
+
+
+def randomise(module: nn.Module, seed: int = 0) -> nn.Module:
+    """Every parameter N(0, 0.5²) (biases too: torch's attention initialises them to zero)."""
+    g = torch.Generator().manual_seed(seed)
+    for parameter in module.parameters():
+        parameter.data.copy_(0.5 * torch.randn(parameter.shape, generator=g))
+    return module.eval()
+
+
+@pytest.mark.parametrize("shape", [(7, 6), (2, 3, 6)])
+def test_affine_equals_linear(shape):
+    linear, x = nn.Linear(6, 5), torch.randn(*shape)
+    affine = Affine(linear.weight, linear.bias)
+    close(linear(x), affine(x))
+    assert affine.weight_t.is_contiguous() and affine.weight_t.shape == (6, 5)
+    close(x @ linear.weight.T, Affine(linear.weight)(x))
+
+
+def test_compose_linear_is_the_maps_in_turn():
+    first, second, third = nn.Linear(6, 9), nn.Linear(9, 4, bias=False), nn.Linear(4, 3)
+    x = torch.randn(5, 6)
+    weight, bias = compose_linear((third.weight, third.bias), (second.weight, None),
+                                  (first.weight, first.bias))
+    assert weight.dtype == torch.float32 and weight.shape == (3, 6)
+    close(third(second(first(x))), F.linear(x, weight, bias))
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_query_key_product_keeps_the_attention_weights(masked):
+    x, memory = torch.randn(3, 4, 8), torch.randn(3, 6, 5)  # the memory narrower than d
+    query, key = randomise(nn.Linear(8, 8)), randomise(nn.Linear(5, 8), 1)
+    mask = torch.arange(6)[None, :] < torch.tensor([6, 3, 1])[:, None] if masked else None
+    values = torch.randn(3, 6, 7)
+    expected = attention(query(x), key(memory), values, 1, mask)
+    folded = Affine(*query_key_product((query.weight, query.bias), (key.weight, key.bias)))
+    close(expected, attention(folded(x), memory, values, 1, mask, scale=1.0))
+
+
+@pytest.mark.parametrize("heads", [1, 2])
+def test_prepared_gdlt_self_attention_equals_the_block(heads):
+    block, x = randomise(GDLTAttention(8, heads, 0.3)), torch.randn(3, 5, 8)
+    close(block(x, x), GDLTSelfAttention(block)(x))
+
+
+@pytest.mark.parametrize("heads", [1, 2])
+@pytest.mark.parametrize("constant", [False, True])
+def test_prepared_gdlt_cross_attention_equals_the_block(heads, constant):
+    block, memory = randomise(GDLTAttention(8, heads, 0.3)), torch.randn(3, 9, 8)
+    x = torch.randn(1, 4, 8).expand(3, -1, -1) if constant else torch.randn(3, 4, 8)
+    prepared = PreparedCrossAttention(block, x[:1] if constant else None)
+    assert (prepared.query is None) == constant
+    close(block(x, memory), prepared(x, memory))
+
+
+@pytest.mark.parametrize("mixing", [False, True])
+def test_fine_regressor_composes_out_proj_and_the_regressor(mixing):
+    block = randomise(CoFInAlAttention(8, 4, 0.3))
+    regressor = randomise(nn.Sequential(nn.Flatten(1), nn.Linear(4 * 8, 8), nn.Linear(8, 5)), 1)
+    q1 = torch.randn(3, 4, 8)
+    fine_in = q1.transpose(0, 1) if mixing else q1  # code_batch_mixing: across the videos
+    expected = regressor(block(fine_in, fine_in, fine_in).transpose(0, 1) if mixing
+                         else block(q1, q1, q1))
+    mixed = PreparedSelfAttention(block)(fine_in, fine_in, fine_in)
+    close(expected, fine_regressor(block.out_proj, regressor)(
+        mixed.transpose(0, 1) if mixing else mixed))
 
 
 @pytest.mark.parametrize("heads", [1, 2])

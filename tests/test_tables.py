@@ -207,7 +207,11 @@ def test_tab2_from_a_run_record_and_a_profile_file(tmp_path, capsys):
     assert ours["Ridge (D=16)"].values[0] == pytest.approx(5 * 16 / 1e9)
     text = render(table, "markdown")
     assert "| GDLT | GPU (not stated) | 0.1164 | 3.20 | 3.2249 | - |" in text
-    assert ours["Ridge"].values[3] > 0  # the profile file's prepared latency
+    assert ours["Ridge"].values[3] is None  # no prepare_inference: the same model, no "Prepared"
+    prepared = json.loads(json.dumps(profiles[0]))  # as a method with prepare_inference
+    prepared["latency_prepared"]["same_model"] = False
+    row = next(r for r in build_table("cofinal-tab2", [], [prepared]).rows if r.reproduced)
+    assert row.values[3] == prepared["latency_prepared"]["median_ms"]
     assert "(cpu)" in text.split("devices:")[1]
 
 

@@ -166,14 +166,15 @@ class CoFInAlCode(AQAModel):
         :func:`aqabench.inference.prepare` made); ``forward`` is unchanged."""
         from aqabench_gdlt.inference import PreparedTrunk
 
-        from .inference import PreparedSelfAttention
+        from .inference import PreparedSelfAttention, fine_regressor
 
         trunk, fine_attention = self.trunk, self.regi
         if isinstance(trunk, GDLTTrunk):
             self.trunk = PreparedTrunk(trunk.in_proj, trunk.encoder, trunk.decoder,
                                        trunk.prototypes)
-        if isinstance(fine_attention, MultiHeadAttention):
+        if isinstance(fine_attention, MultiHeadAttention):  # its out_proj joins the regressor
             self.regi = PreparedSelfAttention(fine_attention)
+            self.regressori = fine_regressor(fine_attention.out_proj, self.regressori)
         return self
 
 

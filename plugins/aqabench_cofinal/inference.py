@@ -10,8 +10,11 @@
   and value projections and attends with ``F.scaled_dot_product_attention``; the padding mask
   is kept, and dropped when nothing is padded;
 - code variant: the GDLT trunk of :mod:`aqabench_gdlt.inference` (BatchNorm folded, the
-  decoder's constant first self-attention precomputed, one GEMM for every cross-attention
-  key/value) and the fine head's self-attention with its q/k/v projections in one GEMM.
+  decoder's constant first self-attention precomputed, single-head attention with its
+  query-key and value-output products composed); the fine head's self-attention with its q/k/v
+  projections in one GEMM, and its output projection, ``Flatten``, ``Linear(K h -> h)`` and
+  ``Linear(h -> 100)`` (affine maps, nothing between them) composed into one
+  ``Linear(K h -> 100)`` (:func:`fine_regressor`; 5.4 x fewer multiply-accumulates there).
 """
 
 from __future__ import annotations
@@ -19,7 +22,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from aqabench.inference import absorbed_attention, attention, stacked_linear
+from aqabench.inference import (
+    Affine,
+    absorbed_attention,
+    attention,
+    compose_linear,
+    stacked_linear,
+)
 
 from .attention import MultiHeadAttention, masked_mean
 from .gpm import GPM, grade_parsing
@@ -70,11 +79,13 @@ class PreparedGPM(nn.Module):
 
 class PreparedSelfAttention(nn.Module):
     """:class:`~aqabench_cofinal.attention.MultiHeadAttention` at eval, for self-attention
-    (query, key and value the same tensor, no mask): one GEMM for the three projections."""
+    (query, key and value the same tensor, no mask): one GEMM for the three projections. The
+    output projection is NOT applied: it is composed into the code variant's fine regressor
+    (:func:`fine_regressor`), so this returns the heads' mixed values ``[B, L, d]``."""
 
     def __init__(self, block: MultiHeadAttention) -> None:
         super().__init__()
-        self.heads, self.out_proj = block.heads, block.out_proj
+        self.heads = block.heads
         self.qkv = stacked_linear(*[(p.weight, p.bias)
                                     for p in (block.q_proj, block.k_proj, block.v_proj)])
 
@@ -83,4 +94,17 @@ class PreparedSelfAttention(nn.Module):
         if not (query is key is value) or key_mask is not None:
             raise ValueError("the prepared fine-head attention is self-attention without a mask")
         q, k, v = self.qkv(query).chunk(3, dim=-1)
-        return self.out_proj(attention(q, k, v, self.heads))
+        return attention(q, k, v, self.heads)
+
+
+def fine_regressor(out_proj: nn.Linear, regressor: nn.Sequential) -> nn.Sequential:
+    """``regressor(out_proj(z))`` for the mixed values ``z`` ``[B, K, h]`` as one map:
+    ``out_proj`` per query, ``Flatten``, ``Linear(K h -> h)``, ``Linear(h -> c)`` are all
+    affine, so ``W = R2 R1 blockdiag(W_o, ..., W_o)`` ``[c, K h]`` (in float64)."""
+    _, first, second = regressor
+    assert isinstance(first, nn.Linear) and isinstance(second, nn.Linear)
+    queries = first.in_features // out_proj.out_features
+    per_query = (torch.block_diag(*[out_proj.weight.detach()] * queries),
+                 out_proj.bias.detach().repeat(queries))
+    return nn.Sequential(nn.Flatten(1), Affine(*compose_linear(
+        (second.weight, second.bias), (first.weight, first.bias), per_query)))

@@ -2,30 +2,46 @@
 
 Built from a trained :class:`~aqabench_gdlt.model.GDLT` (or the CoFInAl code variant's trunk,
 which composes the same modules); every step is an exact re-expression of model.py and
-transformer.py in eval mode (dropout is the identity):
+transformer.py in eval mode (dropout is the identity), only float rounding differs:
 
 - ``in_proj``: both eval BatchNorms folded into the GEMM before them (Linear, ReLU, Linear);
+- single-head attention (GDLT's and the code variant's default): no key projection and no
+  output projection. The scores are ``(x W_qᵀ W_k + b_q W_k) mᵀ / √d`` on the raw memory ``m``
+  (:func:`aqabench.inference.query_key_product`; the dropped term is constant per query) and
+  the values ``m (W_o W_v)ᵀ + W_o b_v + b_o`` (:func:`aqabench.inference.compose_linear`;
+  attention rows sum to 1): in the encoder one ``[d, 2d]`` GEMM instead of ``[d, 3d]`` +
+  ``[d, d]``, in the decoder's cross-attention the memory is never projected at all;
 - the decoder's input is the learned grade queries, a constant: the first layer's
-  self-attention block ``LN1(G + SelfAttn(G))`` and its cross-attention query projection are
+  self-attention block ``LN1(G + SelfAttn(G))`` and its cross-attention query side are
   computed once here, not per video;
-- cross-attention: K grade queries attend to T >> K clips of memory, so the key and value
-  projections are absorbed into the queries (:func:`aqabench.inference.absorbed_attention`:
-  ``(q W_k) Mᵀ`` and ``(A M) W_vᵀ``), 19 M fewer multiply-accumulates at T = 72 (-15 %);
-- self-attention runs through ``F.scaled_dot_product_attention``; no dropout calls.
+- multi-head attention keeps one packed q/k/v GEMM (self-attention) or absorbs the memory's
+  key/value projections into the K queries (cross-attention,
+  :func:`aqabench.inference.absorbed_attention`);
+- every GEMM is one ``torch.addmm`` on pre-transposed weights (:class:`~aqabench.inference.
+  Affine`), attention runs through ``F.scaled_dot_product_attention``, no dropout calls.
 
-The prepared model is a snapshot of the weights; it is never trained (aqabench.inference).
+At T = 72 with the RG settings the prepared trunk does 94 M multiply-accumulates against the
+training graph's 123 M. The prepared model is a snapshot of the weights; it is never trained.
 """
 
 from __future__ import annotations
 
-from typing import cast
+import copy
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from aqabench.api import AQAModel, Batch
-from aqabench.inference import absorbed_attention, attention, fold_clip_stack
+from aqabench.inference import (
+    Affine,
+    Map,
+    absorbed_attention,
+    attention,
+    compose_linear,
+    fold_clip_stack,
+    query_key_product,
+    stacked_linear,
+)
 
 from .model import ClipProjection, GradeQueries, LikertHead
 from .transformer import (
@@ -38,63 +54,147 @@ from .transformer import (
 )
 
 
-def feed_forward(ffn: FeedForward, x: torch.Tensor) -> torch.Tensor:
+def attention_maps(block: MultiHeadAttention) -> tuple[Map, Map, Map, Map]:
+    """The query, key, value and output maps ``(weight, bias)`` of a packed block."""
+    d, weight, bias = block.dim, block.in_proj.weight.detach(), block.in_proj.bias.detach()
+    return ((weight[:d], bias[:d]), (weight[d:2 * d], bias[d:2 * d]),
+            (weight[2 * d:], bias[2 * d:]),
+            (block.out_proj.weight.detach(), block.out_proj.bias.detach()))
+
+
+class PreparedFeedForward(nn.Module):
     """``W2 ReLU(W1 x + b1) + b2`` (eval: no dropout)."""
-    expand, project = cast(nn.Linear, ffn[0]), cast(nn.Linear, ffn[3])
-    return F.linear(torch.relu(F.linear(x, expand.weight, expand.bias)), project.weight,
-                    project.bias)
+
+    def __init__(self, ffn: FeedForward) -> None:
+        super().__init__()
+        expand, project = ffn[0], ffn[3]
+        assert isinstance(expand, nn.Linear) and isinstance(project, nn.Linear)
+        self.expand, self.project = Affine(expand.weight, expand.bias), \
+            Affine(project.weight, project.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.project(torch.relu_(self.expand(x)))
 
 
-def self_attention(block: MultiHeadAttention, x: torch.Tensor) -> torch.Tensor:
-    """``block(x, x)`` in eval mode: one packed projection, SDPA, the output projection."""
-    q, k, v = F.linear(x, block.in_proj.weight, block.in_proj.bias).chunk(3, dim=-1)
-    return block.out_proj(attention(q, k, v, block.heads))
+class PreparedSelfAttention(nn.Module):
+    """``block(x, x)`` in eval mode, output projection included."""
+
+    def __init__(self, block: MultiHeadAttention) -> None:
+        super().__init__()
+        self.heads = block.heads
+        query, key, value, out = attention_maps(block)
+        self.out: Affine | None = None
+        if self.heads == 1:  # scores (x A + c) xᵀ, values x (W_o W_v)ᵀ + (W_o b_v + b_o)
+            self.proj = stacked_linear(query_key_product(query, key), compose_linear(out, value))
+        else:
+            self.proj, self.out = stacked_linear(query, key, value), Affine(*out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.out is None:
+            query, value = self.proj(x).chunk(2, dim=-1)
+            return attention(query, x, value, scale=1.0)
+        query, key, value = self.proj(x).chunk(3, dim=-1)
+        return self.out(attention(query, key, value, self.heads))
 
 
-def encoder_layer(layer: EncoderLayer, x: torch.Tensor) -> torch.Tensor:
+class PreparedCrossAttention(nn.Module):
+    """``block(x, memory)`` in eval mode for few queries ``x`` on a long memory, output
+    projection included; with ``constant`` (the queries, when they never change) the query
+    side is computed here once."""
+
+    key_weight: torch.Tensor
+    value_weight: torch.Tensor
+    value_bias: torch.Tensor
+    fixed: torch.Tensor
+
+    def __init__(self, block: MultiHeadAttention, constant: torch.Tensor | None = None) -> None:
+        super().__init__()
+        self.heads = block.heads
+        query, key, value, out = attention_maps(block)
+        self.folded = self.heads == 1
+        # scores query(x) memoryᵀ, out (A M) (W_o W_v)ᵀ + (W_o b_v + b_o); else the key and
+        # value projections absorbed into the queries, per head
+        query_side = query_key_product(query, key) if self.folded else query
+        self.value_out = Affine(*compose_linear(out, value)) if self.folded else Affine(*out)
+        if not self.folded:
+            self.register_buffer("key_weight", key[0].clone())
+            self.register_buffer("value_weight", value[0].clone())
+            self.register_buffer("value_bias", value[1].clone())
+        self.query: Affine | None = None
+        if constant is None:
+            self.query = Affine(*query_side)
+        else:  # computed once, in float64 from the float64 constant
+            weight, bias = query_side
+            fixed = constant.double() @ weight.double().t() + bias.double()
+            self.register_buffer("fixed", fixed.to(weight.dtype))
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+        query = self.query(x) if self.query is not None \
+            else self.fixed.expand(memory.shape[0], -1, -1)
+        if self.folded:
+            mixed = attention(query, memory, memory, scale=1.0)
+        else:
+            mixed = absorbed_attention(query, memory, (self.key_weight, None),
+                                       (self.value_weight, self.value_bias), self.heads)
+        return self.value_out(mixed)
+
+
+class PreparedEncoderLayer(nn.Module):
     """``EncoderLayer.forward`` in eval mode."""
-    x = layer.norm1(x + self_attention(layer.self_attn, x))
-    return layer.norm2(x + feed_forward(layer.ffn, x))
+
+    def __init__(self, layer: EncoderLayer) -> None:
+        super().__init__()
+        self.self_attn = PreparedSelfAttention(layer.self_attn)
+        self.ffn = PreparedFeedForward(layer.ffn)
+        self.norm1, self.norm2 = layer.norm1, layer.norm2
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.norm1(x + self.self_attn(x))
+        return self.norm2(x + self.ffn(x))
+
+
+class PreparedDecoderLayer(nn.Module):
+    """``DecoderLayer.forward`` in eval mode; with ``state`` (the constant input after the
+    self-attention block, for the first layer) only the cross-attention and FFN blocks run."""
+
+    def __init__(self, layer: DecoderLayer, state: torch.Tensor | None = None) -> None:
+        super().__init__()
+        self.self_attn = PreparedSelfAttention(layer.self_attn) if state is None else None
+        self.cross_attn = PreparedCrossAttention(layer.cross_attn, state)
+        self.ffn = PreparedFeedForward(layer.ffn)
+        self.norm1, self.norm2, self.norm3 = layer.norm1, layer.norm2, layer.norm3
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+        if self.self_attn is not None:
+            x = self.norm1(x + self.self_attn(x))
+        x = self.norm2(x + self.cross_attn(x, memory))
+        return self.norm3(x + self.ffn(x))
 
 
 class PreparedDecoder(nn.Module):
     """``TransformerDecoder(G, memory)`` for the constant queries ``G``, precomputed in part."""
 
     first_state: torch.Tensor
-    first_query: torch.Tensor
 
     def __init__(self, decoder: TransformerDecoder, queries: GradeQueries) -> None:
         super().__init__()
-        self.layers: list[DecoderLayer] = list(decoder.layers)  # type: ignore[arg-type]
-        self.blocks = decoder.layers  # registers the layers' weights with this module
-        self.norm = decoder.norm
-        state = queries.prototypes.weight.detach()[None]  # [1, K, d]
-        d = state.shape[-1]
-        first_query = state
-        if self.layers:
-            first = self.layers[0]
+        state = queries.prototypes.weight.detach()[None].double()  # [1, K, d]
+        trained = list(decoder.layers)
+        if trained:  # the first self-attention block on the constant queries, in float64
+            first = copy.deepcopy(trained[0]).double()
+            assert isinstance(first, DecoderLayer)
             state = first.norm1(state + first.self_attn(state, state))
-            cross = first.cross_attn.in_proj
-            first_query = F.linear(state, cross.weight[:d], cross.bias[:d])
-        self.register_buffer("first_state", state.clone())
-        self.register_buffer("first_query", first_query.clone())
-        self.dim = d
+        self.register_buffer("first_state", state.to(decoder.norm.weight.dtype))
+        self.layers = nn.ModuleList(
+            PreparedDecoderLayer(layer, state if i == 0 else None)  # type: ignore[arg-type]
+            for i, layer in enumerate(trained))
+        self.norm = decoder.norm
 
     def forward(self, memory: torch.Tensor) -> torch.Tensor:
         """Encoder memory ``[B, T, d]`` -> decoded queries ``[B, K, d]``."""
-        b, d = memory.shape[0], self.dim
-        x = self.first_state.expand(b, -1, -1)
-        for i, layer in enumerate(self.layers):
-            weight, bias = layer.cross_attn.in_proj.weight, layer.cross_attn.in_proj.bias
-            if i == 0:
-                query = self.first_query.expand(b, -1, -1)
-            else:
-                x = layer.norm1(x + self_attention(layer.self_attn, x))
-                query = F.linear(x, weight[:d], bias[:d])
-            mixed = absorbed_attention(query, memory, (weight[d:2 * d], bias[d:2 * d]),
-                                       (weight[2 * d:], bias[2 * d:]), layer.cross_attn.heads)
-            x = layer.norm2(x + layer.cross_attn.out_proj(mixed))
-            x = layer.norm3(x + feed_forward(layer.ffn, x))
+        x = self.first_state.expand(memory.shape[0], -1, -1)
+        for layer in self.layers:
+            x = layer(x, memory)
         return self.norm(x)
 
 
@@ -105,16 +205,22 @@ class PreparedTrunk(nn.Module):
     def __init__(self, in_proj: ClipProjection, encoder: TransformerEncoder,
                  decoder: TransformerDecoder, queries: GradeQueries) -> None:
         super().__init__()
-        self.in_proj = fold_clip_stack(in_proj.layers)
-        self.encoder = encoder
+        expand, relu, project = fold_clip_stack(in_proj.layers)
+        assert isinstance(expand, nn.Linear) and isinstance(project, nn.Linear)
+        assert isinstance(relu, nn.ReLU)
+        self.expand, self.project = Affine(expand.weight, expand.bias), \
+            Affine(project.weight, project.bias)
+        self.encoder = nn.ModuleList(PreparedEncoderLayer(layer)  # type: ignore[arg-type]
+                                     for layer in encoder.layers)
+        self.encoder_norm = encoder.norm
         self.decoder = PreparedDecoder(decoder, queries)
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         b, t, _ = clips.shape
-        x = self.in_proj(clips.reshape(b * t, -1)).reshape(b, t, -1)
-        for layer in self.encoder.layers:
-            x = encoder_layer(layer, x)  # type: ignore[arg-type]
-        return self.decoder(self.encoder.norm(x))
+        x = self.project(torch.relu_(self.expand(clips.reshape(b * t, -1)))).view(b, t, -1)
+        for layer in self.encoder:
+            x = layer(x)
+        return self.decoder(self.encoder_norm(x))
 
 
 class PreparedGDLT(AQAModel):
