@@ -161,22 +161,31 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
         files[root / "tables" / f"{spec.stem}.md"] = markdown
         files[root / "tables" / f"{spec.stem}.tex"] = render(table, "latex")
         sections.append(f"## {spec.title}\n\n{markdown}\n")
-    validity = root / "validity"
-    if validity.is_dir():
-        lines = report(load_records([validity]), "final")
+    for folder, title, what in VALIDITY_SECTIONS:
+        if not (root / folder).is_dir():
+            continue
+        lines = report(load_records([root / folder]), "final")
         if lines:
-            sections.append("## Twin validity (the `validity` suite, paper protocols)\n\n"
-                            "Do the twins rank the paper methods as real features do? "
-                            "Records in `leaderboards/validity/` (`aqabench bench --suite "
-                            "validity --out leaderboards/validity`, committed, not rerun by "
-                            "CI); the twins were calibrated "
-                            "on `ridge` alone (docs/datasets.md).\n\n" + "\n".join(lines)
-                            + "\n")
+            sections.append(f"## {title}\n\n{what} Records in `leaderboards/{folder}/` "
+                            f"(`aqabench bench --suite {folder} --out leaderboards/{folder}`, "
+                            "committed, not rerun by CI); the twins were calibrated on "
+                            "`ridge` alone (docs/datasets.md).\n\n" + "\n".join(lines) + "\n")
     figures = figures_section(records)
     if figures:
         sections.append(figures)
     files[root / "README.md"] = readme(records, sections)
     return files
+
+
+#: (records folder = suite name, section title, what it asks) of the twin validity sections
+VALIDITY_SECTIONS = (
+    ("validity", "Twin validity (the `validity` suite, paper protocols)",
+     "Do the twins rank the paper methods as real features do?"),
+    ("validity-roster", "Twin validity of the roster candidates (`validity-roster`)",
+     "The same question for `rg-synth-roster` / `fisv-synth-roster`, whose videos share "
+     "athletes and events as Fis-V's do (docs/datasets.md, \"Rosters\"); not the default "
+     "twins."),
+)
 
 
 def seeds_line(records: list[dict[str, Any]]) -> str:
