@@ -4,12 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p leaderboards/profiles
 for method in gdlt hgcn mslstm; do
-  aqabench profile --method "$method" --out leaderboards/profiles >/dev/null
+  aqabench profile --method "$method" --threads 1 --out leaderboards/profiles >/dev/null
 done
-aqabench profile --method mcore --clips 96 --out leaderboards/profiles >/dev/null  # 96 frames per video
+aqabench profile --method mcore --clips 96 --threads 1 --out leaderboards/profiles >/dev/null  # 96 frames per video
 for method in core tsa usdl musdl; do  # FineDiving methods: 96 frames of 368-d per video
-  aqabench profile --method "$method" --dataset finediving-synth --clips 96 --out leaderboards/profiles >/dev/null
+  aqabench profile --method "$method" --dataset finediving-synth --clips 96 --threads 1 --out leaderboards/profiles >/dev/null
 done
-aqabench profile --method cofinal --out leaderboards/profiles >/dev/null
-aqabench profile --method cofinal --set variant=code --out leaderboards/profiles >/dev/null
+aqabench profile --method cofinal --threads 1 --out leaderboards/profiles >/dev/null
+aqabench profile --method cofinal --set variant=code --threads 1 --out leaderboards/profiles >/dev/null
 ls leaderboards/profiles
