@@ -23,12 +23,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import spearmanr
 from tabulate import tabulate
 
 from aqabench_datasets import twin_cache
 from aqabench_datasets.twin_competitions import FisVRosterTwin as FisVTwin
-from aqabench_datasets.twin_roster import between_share
+from aqabench_datasets.twin_roster import between_share, group_mean_srcc
 
 #: Measured from chmxu/MS_LSTM's data files (commit of 2019; see docs/datasets.md).
 REAL = {"athletes": 148, "events": 38, "test covered by a training athlete": 0.87,
@@ -50,12 +49,7 @@ def figures(scores: dict[str, np.ndarray], athlete: np.ndarray, event: np.ndarra
     for key, values in scores.items():
         for name, groups in (("athlete", athlete), ("event", event)):
             out[f"{key} between-{name} share"] = between_share(values, groups)
-            train_mean = {g: values[~test][groups[~test] == g].mean()
-                          for g in np.unique(groups[~test])}
-            seen = np.array([g in train_mean for g in groups[test]])
-            pred = [train_mean[g] for g in groups[test][seen]]
-            out[f"{key} {name}-mean SRCC (test)"] = float(
-                spearmanr(pred, values[test][seen])[0])
+            out[f"{key} {name}-mean SRCC (test)"] = group_mean_srcc(values, groups, test)
     return out
 
 

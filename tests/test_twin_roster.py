@@ -8,7 +8,12 @@ import pytest
 
 from aqabench_datasets import twin_cache, twins
 from aqabench_datasets.twin_nuisance import Nuisance
-from aqabench_datasets.twin_roster import ChineseRestaurant, Roster, between_share
+from aqabench_datasets.twin_roster import (
+    ChineseRestaurant,
+    Roster,
+    between_share,
+    group_mean_srcc,
+)
 
 
 def test_chinese_restaurant_prefix_does_not_depend_on_later_requests() -> None:
@@ -49,20 +54,13 @@ def _population(name: str, subset: str) -> tuple[np.ndarray, np.ndarray, np.ndar
             np.arange(len(lats)) >= twin.counts[0])
 
 
-def _athlete_mean_srcc(scores: np.ndarray, athlete: np.ndarray, test: np.ndarray) -> float:
-    from scipy.stats import spearmanr
-    means = {a: scores[~test][athlete[~test] == a].mean() for a in set(athlete[~test])}
-    seen = np.array([a in means for a in athlete[test]])
-    return float(spearmanr([means[a] for a in athlete[test][seen]], scores[test][seen])[0])
-
-
 def test_scores_follow_the_athlete_only_in_the_roster_twin() -> None:
     scores, athlete, test = _population("fisv-synth-roster", "PCS")
     assert between_share(scores, athlete) > 0.5  # Fis-V PCS: 0.90
-    assert _athlete_mean_srcc(scores, athlete, test) > 0.4  # Fis-V PCS: 0.87
+    assert group_mean_srcc(scores, athlete, test) > 0.4  # Fis-V PCS: 0.87
     # the v5 twin draws the same roster, but no video shares anything with another
     scores, athlete, test = _population("fisv-synth", "PCS")
-    assert abs(_athlete_mean_srcc(scores, athlete, test)) < 0.25
+    assert abs(group_mean_srcc(scores, athlete, test)) < 0.25
 
 
 def test_videos_of_one_athlete_look_alike_in_the_roster_twin() -> None:

@@ -31,6 +31,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from .twin_cache import rng_for
 
@@ -100,3 +101,13 @@ def between_share(values: np.ndarray, groups: np.ndarray) -> float:
     means = np.bincount(groups, weights=values) / np.maximum(np.bincount(groups), 1)
     centred = values - values.mean()
     return float(((means[groups] - values.mean()) ** 2).sum() / (centred**2).sum())
+
+
+def group_mean_srcc(values: np.ndarray, groups: np.ndarray, test: np.ndarray) -> float:
+    """Test SRCC of scoring each test video by its group's mean training value (athlete or
+    event; no video seen), over the test videos whose group has training videos."""
+    train = ~test
+    means = {g: values[train][groups[train] == g].mean() for g in np.unique(groups[train])}
+    seen = np.isin(groups[test], groups[train])
+    predicted = [means[g] for g in groups[test][seen]]
+    return float(spearmanr(predicted, values[test][seen])[0])

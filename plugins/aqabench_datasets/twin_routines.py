@@ -224,10 +224,14 @@ class RoutineTwin:
     # ---------------------------------------------------------------------------- features
     def fill(self, latent: Latent, rng: np.random.Generator, out: np.ndarray) -> None:
         st = latent.private
-        roster, (se, sa) = self.roster(), self.story.offset_shares
-        common = (np.float32(np.sqrt(se)) * roster.traits("event", st["event"]).look
-                  + np.float32(np.sqrt(sa)) * roster.traits("athlete", st["athlete"]).look)
-        story = self.nuisance.latent(rng, out.shape[0], (common, 1 - se - sa))
+        se, sa = self.story.offset_shares
+        shared = None  # the v5 twins: no video shares a look with another
+        if se or sa:
+            roster = self.roster()
+            shared = (np.float32(np.sqrt(se)) * roster.traits("event", st["event"]).look
+                      + np.float32(np.sqrt(sa)) * roster.traits("athlete", st["athlete"]).look,
+                      1 - se - sa)
+        story = self.nuisance.latent(rng, out.shape[0], shared)
         self.add_signal(st, story)
         self.nuisance.emit(story, rng, out)
 
