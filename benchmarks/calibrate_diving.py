@@ -43,8 +43,8 @@ DATASET, METHOD = "finediving-synth", "usdl"
 class Population:
     """One replicate's pooled features as ``base + amp * signal``, with its labels."""
 
-    def __init__(self, replicate: int, counts: tuple[int, int]) -> None:
-        twin = DivingTwin("full")
+    def __init__(self, replicate: int, counts: tuple[int, int], size: str = "full") -> None:
+        twin = DivingTwin(size)
         twin.stream = f"calibration:{replicate}"
         self.parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.labels: dict[str, dict[str, np.ndarray]] = {}
