@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,14 @@ import pytest
 
 from aqabench import cli
 from aqabench.plugins import reset_registry
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A shell starts a background job (``pytest ... &``) with SIGINT ignored, and the
+    subprocesses of the Ctrl-C tests would inherit that and never see their interrupt: give
+    this process a handler, which a child resets to the default."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)
