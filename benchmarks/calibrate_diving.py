@@ -16,6 +16,7 @@ features are made at amplitudes 0 and 1 and combined; USDL then trains on one-fr
 
     python benchmarks/calibrate_diving.py
     python benchmarks/calibrate_diving.py --at 0.08 --at 0.5   # USDL's figure at given amplitudes
+    python benchmarks/calibrate_diving.py --events             # the candidate with events
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from aqabench.runner import RunRequest, build_model, resolve_config
 from aqabench.train import fit, resolve_device, seed_everything
 from aqabench_datasets import twin_cache
 from aqabench_datasets.twin_diving import DivingTwin
+from aqabench_datasets.twin_diving_events import DivingEventsTwin
 from aqabench_datasets.twin_stats import twin_videos
 
 PUBLISHED = 0.8302  # USDL w/o DN on FineDiving (reference/methods/mcore.md, section 12)
@@ -43,8 +45,9 @@ DATASET, METHOD = "finediving-synth", "usdl"
 class Population:
     """One replicate's pooled features as ``base + amp * signal``, with its labels."""
 
-    def __init__(self, replicate: int, counts: tuple[int, int], size: str = "full") -> None:
-        twin = DivingTwin(size)
+    def __init__(self, replicate: int, counts: tuple[int, int], size: str = "full",
+                 events: bool = False) -> None:
+        twin = DivingEventsTwin(size) if events else DivingTwin(size)
         twin.stream = f"calibration:{replicate}"
         self.parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.labels: dict[str, dict[str, np.ndarray]] = {}
@@ -102,18 +105,21 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--test", type=int, default=749)
     parser.add_argument("--replicates", type=int, default=1)
+    parser.add_argument("--events", action="store_true",
+                        help="the candidate finediving-synth-events instead of the default")
     parser.add_argument("--at", type=float, action="append",
                         help="only print USDL's figure at this quality_amp (repeatable)")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    pops = [Population(r, (DivingTwin("full").counts[0], args.test))
+    pops = [Population(r, (DivingTwin("full").counts[0], args.test), events=args.events)
             for r in range(args.replicates)]
     if args.at:
         for amp in args.at:
             expected(pops, amp)
         return
     amp = solve(lambda a: expected(pops, a), PUBLISHED, 0.02, 20)
-    print(f"{DATASET} quality_amp={amp:.3f}  USDL {expected(pops, amp):.3f} "
+    name = "finediving-synth-events" if args.events else DATASET
+    print(f"{name} quality_amp={amp:.3f}  USDL {expected(pops, amp):.3f} "
           f"(published {PUBLISHED})", flush=True)
 
 

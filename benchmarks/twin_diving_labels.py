@@ -16,11 +16,17 @@ for it. Nothing here was fitted: the figures are the check of the diving twin's 
 
     python benchmarks/twin_diving_labels.py
     python benchmarks/twin_diving_labels.py --real /tmp/FineDiving
+    python benchmarks/twin_diving_labels.py --fit    # refit the events twin's three shares
+
+The candidate ``finediving-synth-events`` has events; its ``event_share``, ``dive_share``,
+``tilt`` and ``dd_penalty`` are fitted (``--fit``) to the four figures marked "fitted", on labels
+only, and its other figures are the check.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +35,8 @@ from tabulate import tabulate
 
 from aqabench_datasets import real_diving, twin_cache
 from aqabench_datasets.twin_diving import DivingTwin
+from aqabench_datasets.twin_diving_events import FULL as EVENTS_FULL
+from aqabench_datasets.twin_diving_events import DivingEventsTwin, EventsStory
 from aqabench_datasets.twin_roster import between_share, group_mean_srcc
 
 #: Measured from FineDiving's annotations (MCoRe commit 9f473ee) on 2026-12-02.
@@ -40,6 +48,9 @@ REAL = {"test score std": 14.986, "execution std (all)": 3.734,
         "test covered by a training event": 1.000,
         "score between-event share": 0.442, "execution between-event share": 0.188,
         "event-mean SRCC (test)": 0.617, "execution event-mean SRCC (test)": 0.417}
+#: What ``--fit`` fits the events twin to; every other figure is a check.
+FITTED = ["execution between-event share", "execution between-DN share",
+          "score between-event share", "corr(DD, execution)"]
 
 
 def ids(values: list) -> np.ndarray:
@@ -89,19 +100,43 @@ def real_figures(root: Path) -> dict[str, float]:
                    ids([str(v[0]) for v in values]), ids([str(k[0]) for k in order]), test)
 
 
-def twin_figures(replicates: int, size: str = "full") -> dict[str, float]:
-    """The twin's figures, the mean over ``replicates`` label populations."""
+def twin_figures(replicates: int, size: str = "full", events: bool = False,
+                 story: EventsStory | None = None) -> dict[str, float]:
+    """The twin's figures (``events``: the candidate ``finediving-synth-events``, with
+    ``story`` if given), the mean over ``replicates`` label populations."""
     per = []
     for r in range(replicates):
-        twin = DivingTwin(size)
+        twin = DivingEventsTwin(size, story) if events else DivingTwin(size)
         twin.stream = f"labels:{r}"
         lats = [twin.latent(twin_cache.video_rng(twin, split, i, "latent"), split, i)
                 for split, n in zip(twin_cache.SPLITS, twin.counts) for i in range(n)]
         test = np.arange(len(lats)) >= twin.counts[0]
+        event = np.array([v.private["event"] for v in lats]) if events else None
         per.append(figures(np.array([v.score for v in lats]),
                            np.array([v.extras["difficulty"] for v in lats]),
-                           np.array([v.extras["dive_number"] for v in lats]), None, test))
+                           np.array([v.extras["dive_number"] for v in lats]), event, test))
     return {k: float(np.mean([p[k] for p in per])) for k in per[0]}
+
+
+def fit(replicates: int) -> tuple[float, float, float, float]:
+    """``(event_share, dive_share, tilt, dd_penalty)`` of the events twin whose figures marked
+    ``FITTED`` are nearest FineDiving's: a coarse grid, then finer ones around its best point."""
+    def loss(point: tuple[float, ...]) -> float:
+        story = replace(EVENTS_FULL, event_share=point[0], dive_share=point[1], tilt=point[2],
+                        dd_penalty=point[3])
+        got = twin_figures(replicates, events=True, story=story)
+        return sum((got[k] - REAL[k]) ** 2 for k in FITTED)
+
+    best: tuple[float, ...] = (0.375, 0.05, 0.8, 0.3)
+    for step in (0.1, 0.05, 0.025):
+        points = [(round(best[0] + i * step, 3), round(best[1] + j * step, 3),
+                   round(best[2] + 4 * k * step, 3), round(best[3] + 2 * m * step, 3))
+                  for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)
+                  for m in (-1, 0, 1)]
+        points = [p for p in points if p[0] >= 0 and p[1] >= 0 and p[0] + p[1] < 0.95
+                  and 0 <= p[3] < 1]
+        best = min(points, key=loss)
+    return best[0], best[1], best[2], best[3]
 
 
 def main() -> None:
@@ -109,12 +144,22 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--real", type=Path, help="FineDiving root holding Annotations/")
     parser.add_argument("--replicates", type=int, default=4)
+    parser.add_argument("--fit", action="store_true",
+                        help="refit the events twin's event_share, dive_share, tilt, dd_penalty")
     args = parser.parse_args()
     real = real_figures(args.real) if args.real else REAL
+    story = None
+    if args.fit:
+        shares = fit(max(1, args.replicates // 2))
+        print(f"fitted (event_share, dive_share, tilt, dd_penalty) = {shares}")
+        story = replace(EVENTS_FULL, event_share=shares[0], dive_share=shares[1],
+                        tilt=shares[2], dd_penalty=shares[3])
     twin = twin_figures(args.replicates)
-    rows = [[k, f"{real[k]:.3f}", f"{twin[k]:.3f}" if k in twin else "- (no events)"]
-            for k in REAL]
-    print(tabulate(rows, headers=["FineDiving", "real", "twin"]))
+    events = twin_figures(args.replicates, events=True, story=story)
+    rows = [[k, f"{real[k]:.3f}", f"{twin[k]:.3f}" if k in twin else "- (no events)",
+             f"{events[k]:.3f}", "fitted" if k in FITTED else "check"] for k in REAL]
+    print(tabulate(rows, headers=["FineDiving", "real", "finediving-synth",
+                                  "finediving-synth-events", "events twin"]))
 
 
 if __name__ == "__main__":

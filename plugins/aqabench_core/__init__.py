@@ -49,7 +49,7 @@ def aqabench_register_methods(register: Any) -> None:
         paper="Group-aware Contrastive Regression for Action Quality Assessment (ICCV'21)",
         citation=CITATION,
         needs=frozenset({"exemplars"}),
-        datasets=("finediving-synth", "finediving", "mtl-aqa"),
+        datasets=("finediving-synth", "finediving-synth-events", "finediving", "mtl-aqa"),
         config_ranges={"depth": Range(2, 8, integer=True), "hidden": Range(1, integer=True),
                        "score_range": Range(0, low_open=True, nullable=True)},
     ))

@@ -61,6 +61,16 @@ def aqabench_register_datasets(register: Any) -> None:
         table_layout="mcore-finediving", citation=TWIN,
     ))
     register(DatasetSpec(
+        name="finediving-synth-events",
+        loader="aqabench_datasets.twins:load_finediving_events",
+        info="aqabench_datasets.twins:info_finediving_events",
+        export="aqabench_datasets.export:export_finediving",
+        description="candidate twin of FineDiving: the same dives, clips from events that share "
+                    "a level, a look and a choice of dives (docs/datasets.md)",
+        synthetic=True, backbone="synthetic",
+        table_layout="mcore-finediving", citation=TWIN,
+    ))
+    register(DatasetSpec(
         name="rg",
         loader="aqabench_datasets.real_gdlt:load_rg",
         info="aqabench_datasets.datainfo:info_rg",

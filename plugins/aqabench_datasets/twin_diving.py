@@ -86,6 +86,7 @@ def dive_table(rng: np.random.Generator) -> tuple[list[str], np.ndarray, np.ndar
 
 class DivingTwin:
     name = "finediving-synth"
+    world_name = "finediving-synth"  # the world (dive table, embeddings) a variant shares
     extra_dtypes = {"dive_number": torch.long, "difficulty": torch.float32,
                     "transitions": torch.long, "judge_scores": torch.float32}
 
@@ -93,7 +94,7 @@ class DivingTwin:
         self.subset, self.stream, self.size = None, None, size
         self.story = s = FULL if size == "full" else TINY
         self.dim, self.counts = s.dim, s.counts
-        world = rng_for(self.name, size, "world")
+        world = rng_for(self.world_name, size, "world")
         names, families, dds, weights = dive_table(world)
         keep = np.sort(np.argsort(-weights)[: s.dive_numbers])  # tiny: the most frequent DNs
         self.dn_names = [names[i] for i in keep]
@@ -110,10 +111,11 @@ class DivingTwin:
 
     def latent(self, rng: np.random.Generator, split: str = "", index: int = 0) -> Latent:
         s = self.story
-        dn = int(rng.choice(len(self.dn_weights), p=self.dn_weights))
+        event = self.event_of(split, index)
+        dn = self.choose_dive(rng, event)
         t1 = int(np.clip(round(rng.normal(28.6, 9.0)), 1, 58))
         t2 = int(np.clip(t1 + round(rng.normal(33.7, 7.0)), max(35, t1 + 4), 88))
-        skill = rng.standard_normal()
+        skill = self.draw_skill(rng, event, dn)
         quality = s.rho * skill + np.sqrt(1 - s.rho**2) * rng.standard_normal(3)
         failed = bool(rng.random() < s.fail_rate)
         if failed:
@@ -128,7 +130,7 @@ class DivingTwin:
         return Latent(length=FRAMES, score=score, clean=clean,
                       extras={"dive_number": dn, "difficulty": dd, "transitions": [t1, t2],
                               "judge_scores": panel},
-                      private={"quality": quality})
+                      private={"quality": quality, "event": event})
 
     def fill(self, latent: Latent, rng: np.random.Generator, out: np.ndarray) -> None:
         s = self.story
@@ -139,13 +141,34 @@ class DivingTwin:
         quality = latent.private["quality"]
         out[:] = rng.standard_normal((length, dim), dtype=np.float32)
         out *= s.noise
-        out += s.offset_scale * rng.standard_normal(dim, dtype=np.float32)
+        out += self.clip_offset(latent, rng, dim)
         steps = rng.standard_normal((length, s.walk_rank), dtype=np.float32) * s.walk_scale
         out += np.cumsum(steps, axis=0) @ self.walk_basis
-        stages = ((0, t1, self.takeoff[family]), (t1, t2, self.flight[dn]),
+        stages = ((0, t1, self.takeoff[family]), (t1, t2, self.flight_embedding(dn)),
                   (t2, length, self.entry))
         for j, (a, b, embedding) in enumerate(stages):
             out[a:b] += embedding + s.quality_amp * quality[j] * self.quality_dirs[j, family]
+
+    # ------------------------------------------------------- what a variant of the story changes
+    def event_of(self, split: str, index: int) -> int | None:
+        """The event (competition round) of a clip: none here, every clip stands alone."""
+        return None
+
+    def choose_dive(self, rng: np.random.Generator, event: int | None) -> int:
+        """The clip's dive number, by the world's frequencies."""
+        return int(rng.choice(len(self.dn_weights), p=self.dn_weights))
+
+    def draw_skill(self, rng: np.random.Generator, event: int | None, dn: int) -> float:
+        """The diver's skill on the day, standard normal, shared by the three stages."""
+        return float(rng.standard_normal())
+
+    def clip_offset(self, latent: Latent, rng: np.random.Generator, dim: int) -> np.ndarray:
+        """The clip's constant offset (venue, camera)."""
+        return self.story.offset_scale * rng.standard_normal(dim, dtype=np.float32)
+
+    def flight_embedding(self, dn: int) -> np.ndarray:
+        """What the flight stage of dive ``dn`` looks like (the dive's own embedding)."""
+        return self.flight[dn]
 
     def video_id(self, split: str, index: int) -> str:
         return f"synth_{split}_{index:04d}"

@@ -1,7 +1,8 @@
 """Loaders and ``info`` of the synthetic twins (``fisv-synth``, ``rg-synth``,
-``finediving-synth``, and the roster candidates ``rg-synth-roster``, ``fisv-synth-roster``).
-The stories live in :mod:`twin_routines`, :mod:`twin_competitions` and :mod:`twin_diving`, the
-seeding and caching in :mod:`twin_cache`."""
+``finediving-synth``, and the candidates ``rg-synth-roster``, ``fisv-synth-roster``,
+``finediving-synth-events``). The stories live in :mod:`twin_routines`,
+:mod:`twin_competitions`, :mod:`twin_diving` and :mod:`twin_diving_events`, the seeding and
+caching in :mod:`twin_cache`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aqabench.errors import UsageError
 from . import twin_cache
 from .twin_competitions import FisVRosterTwin, RGRosterTwin
 from .twin_diving import FRAMES, DivingTwin
+from .twin_diving_events import DivingEventsTwin
 from .twin_routines import FISV_STATS, RG_STATS, FisVTwin, RGTwin
 
 SIZES = ("full", "tiny")
@@ -31,6 +33,8 @@ def make_twin(name: str, subset: str | None, size: str) -> Any:
         return FisVRosterTwin(subset or "TES", size)
     if name == "finediving-synth":
         return DivingTwin(size)
+    if name == "finediving-synth-events":
+        return DivingEventsTwin(size)
     raise UsageError(f"no twin named {name!r}")
 
 
@@ -41,7 +45,7 @@ def _load(name: str, request: DataRequest) -> DataBundle:
     backbone = getattr(story, "backbone", None)
     if backbone is not None:
         meta["backbone"] = dict(vars(backbone))
-    if name == "finediving-synth":
+    if name.startswith("finediving-synth"):
         meta["dive_numbers"] = list(twin.dn_names)
     return twin_cache.load_twin(twin, request.cache_dir, meta)
 
@@ -74,10 +78,14 @@ def load_finediving(request: DataRequest) -> DataBundle:
     return _load("finediving-synth", request)
 
 
+def load_finediving_events(request: DataRequest) -> DataBundle:
+    return _load("finediving-synth-events", request)
+
+
 def _info(name: str, request: DataRequest) -> dict[str, Any]:
     """Sizes and ranges without generating features (the ceiling comes from latents only)."""
     twin = make_twin(name, request.subset, request.size)
-    if name == "finediving-synth":
+    if name.startswith("finediving-synth"):
         low, high, max_length = 0.0, 114.8, FRAMES
         extras = {"dive_number": "long [N], DN code", "difficulty": "float [N], DD",
                   "transitions": "long [N, 2], (t1, t2) on the 96-frame grid",
@@ -112,3 +120,7 @@ def info_fisv(request: DataRequest) -> dict[str, Any]:
 
 def info_finediving(request: DataRequest) -> dict[str, Any]:
     return _info("finediving-synth", request)
+
+
+def info_finediving_events(request: DataRequest) -> dict[str, Any]:
+    return _info("finediving-synth-events", request)

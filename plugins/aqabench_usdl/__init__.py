@@ -21,7 +21,7 @@ CITATION = ("Yansong Tang, Zanlin Ni, Jiahuan Zhou, Danyang Zhang, Jiwen Lu, Yin
 PAPER = "Uncertainty-aware Score Distribution Learning for Action Quality Assessment (CVPR'20)"
 #: Judges per panel in each dataset's ``judge_scores`` (FineDiving: the three counted scores).
 JUDGES = {"mtl-aqa": 7}
-MUSDL_DATASETS = ("finediving-synth", "finediving", "mtl-aqa")
+MUSDL_DATASETS = ("finediving-synth", "finediving-synth-events", "finediving", "mtl-aqa")
 
 
 def _protocol(weight_decay: float) -> dict[str, Any]:
