@@ -26,13 +26,9 @@ from dataclasses import replace
 
 import numpy as np
 import torch
-from calibrate_twins import solve
+from calibrate_twins import final_srcc, solve
 
 from aqabench.api import DataBundle, FeatureSet
-from aqabench.config import fill_score_normalisation
-from aqabench.plugins import get_registry
-from aqabench.runner import RunRequest, build_model, resolve_config
-from aqabench.train import fit, resolve_device, seed_everything
 from aqabench_datasets import twin_cache
 from aqabench_datasets.twin_diving import DivingTwin
 from aqabench_datasets.twin_diving_events import DivingEventsTwin
@@ -81,17 +77,7 @@ class Population:
 
 
 def usdl_srcc(bundle: DataBundle) -> float:
-    registry = get_registry()
-    method = registry.method(METHOD)
-    config = resolve_config(method, registry.dataset(DATASET), None,
-                            RunRequest(method=METHOD, dataset=DATASET))
-    info = bundle.info(DATASET, None)
-    fill_score_normalisation(config, info)
-    seed_everything(int(config["seed"]))
-    model = build_model(method, config, bundle, DATASET, None)
-    state = fit(model, bundle, info, config, resolve_device("cpu"))
-    assert state.final is not None
-    return float(state.final.metrics["srcc"])
+    return final_srcc(METHOD, DATASET, None, bundle)
 
 
 def expected(pops: list[Population], amp: float) -> float:

@@ -95,11 +95,14 @@ class Population:
         return DataBundle(train=sets["train"], test=sets["test"], backbone="synthetic")
 
 
-def ridge_srcc(dataset: str, subset: str, bundle: DataBundle) -> float:
+def final_srcc(method_name: str, dataset: str, subset: str | None, bundle: DataBundle
+               ) -> float:
+    """Final-epoch test SRCC of ``method_name`` at its defaults, trained through the harness on
+    ``bundle`` (on the CPU, seeded as a run is)."""
     registry = get_registry()
-    method = registry.method("ridge")
+    method = registry.method(method_name)
     config = resolve_config(method, registry.dataset(dataset), subset,
-                            RunRequest(method="ridge", dataset=dataset, subset=subset))
+                            RunRequest(method=method_name, dataset=dataset, subset=subset))
     info = bundle.info(dataset, subset)
     fill_score_normalisation(config, info)
     seed_everything(int(config["seed"]))
@@ -107,6 +110,10 @@ def ridge_srcc(dataset: str, subset: str, bundle: DataBundle) -> float:
     state = fit(model, bundle, info, config, resolve_device("cpu"))
     assert state.final is not None
     return float(state.final.metrics["srcc"])
+
+
+def ridge_srcc(dataset: str, subset: str, bundle: DataBundle) -> float:
+    return final_srcc("ridge", dataset, subset, bundle)
 
 
 def expected(dataset: str, subset: str, pops: list[Population], gain: float,
