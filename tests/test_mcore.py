@@ -80,7 +80,7 @@ def train_model(cfg: dict, bundle: DataBundle):  # noqa: ANN201
 def test_registered_through_the_entry_point():
     spec = get_registry().method("mcore")
     assert spec.needs == NEEDS
-    assert spec.datasets == ("finediving-synth", "finediving")
+    assert spec.datasets == ("finediving-synth", "finediving-synth-events", "finediving")
     cfg = config()
     assert (cfg["exemplar_key"], cfg["train_exemplars"], cfg["optimizer"]) == \
         ("dive_number", 1, "adam")
