@@ -76,12 +76,12 @@ class Population:
         return DataBundle(train=sets["train"], test=sets["test"], backbone="synthetic")
 
 
-def usdl_srcc(bundle: DataBundle) -> float:
-    return final_srcc(METHOD, DATASET, None, bundle)
+def usdl_srcc(bundle: DataBundle, dataset: str = DATASET) -> float:
+    return final_srcc(METHOD, dataset, None, bundle)
 
 
-def expected(pops: list[Population], amp: float) -> float:
-    got = float(np.mean([usdl_srcc(p.bundle(amp)) for p in pops]))
+def expected(pops: list[Population], amp: float, dataset: str = DATASET) -> float:
+    got = float(np.mean([usdl_srcc(p.bundle(amp), dataset) for p in pops]))
     print(f"  quality_amp={amp:.4f}: USDL {got:.3f}", flush=True)
     return got
 
@@ -97,15 +97,15 @@ def main() -> None:
                         help="only print USDL's figure at this quality_amp (repeatable)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    name = "finediving-synth-events" if args.events else DATASET
     pops = [Population(r, (DivingTwin("full").counts[0], args.test), events=args.events)
             for r in range(args.replicates)]
     if args.at:
         for amp in args.at:
-            expected(pops, amp)
+            expected(pops, amp, name)
         return
-    amp = solve(lambda a: expected(pops, a), PUBLISHED, 0.02, 20)
-    name = "finediving-synth-events" if args.events else DATASET
-    print(f"{name} quality_amp={amp:.3f}  USDL {expected(pops, amp):.3f} "
+    amp = solve(lambda a: expected(pops, a, name), PUBLISHED, 0.02, 20)
+    print(f"{name} quality_amp={amp:.3f}  USDL {expected(pops, amp, name):.3f} "
           f"(published {PUBLISHED})", flush=True)
 
 

@@ -11,12 +11,12 @@ twin's come from ``finediving-synth``'s labels (no features, no method), average
 Every predictor scores a test clip without seeing it: by its difficulty degree alone (DD-only),
 by its dive number's mean training score (DN-mean), or by its event's (a source folder: one
 competition round, e.g. ``FINADivingWorldCup2021_Men3m_final_r1``). "Execution" is the score
-divided by the DD (the judges' sum, 0-30). The twin has no events, so the event rows are blank
-for it. Nothing here was fitted: the figures are the check of the diving twin's story.
+divided by the DD (the judges' sum, 0-30). The default twin has no events, so the event rows
+are blank for it, and nothing of it was fitted: the figures are the check of its story.
 
     python benchmarks/twin_diving_labels.py
     python benchmarks/twin_diving_labels.py --real /tmp/FineDiving
-    python benchmarks/twin_diving_labels.py --fit    # refit the events twin's three shares
+    python benchmarks/twin_diving_labels.py --fit    # refit the events twin's four parameters
 
 The candidate ``finediving-synth-events`` has events; its ``event_share``, ``dive_share``,
 ``tilt`` and ``dd_penalty`` are fitted (``--fit``) to the four figures marked "fitted", on labels
@@ -127,7 +127,7 @@ def fit(replicates: int) -> tuple[float, float, float, float]:
         got = twin_figures(replicates, events=True, story=story)
         return sum((got[k] - REAL[k]) ** 2 for k in FITTED)
 
-    best: tuple[float, ...] = (0.375, 0.05, 0.8, 0.3)
+    best: tuple[float, ...] = (0.375, 0.05, 0.8, 0.3)  # the first fit's point (docs: iteration)
     for step in (0.1, 0.05, 0.025):
         points = [(round(best[0] + i * step, 3), round(best[1] + j * step, 3),
                    round(best[2] + 4 * k * step, 3), round(best[3] + 2 * m * step, 3))

@@ -90,9 +90,9 @@ class DivingTwin:
     extra_dtypes = {"dive_number": torch.long, "difficulty": torch.float32,
                     "transitions": torch.long, "judge_scores": torch.float32}
 
-    def __init__(self, size: str) -> None:
+    def __init__(self, size: str, story: DivingStory | None = None) -> None:
         self.subset, self.stream, self.size = None, None, size
-        self.story = s = FULL if size == "full" else TINY
+        self.story = s = story or (FULL if size == "full" else TINY)
         self.dim, self.counts = s.dim, s.counts
         world = rng_for(self.world_name, size, "world")
         names, families, dds, weights = dive_table(world)

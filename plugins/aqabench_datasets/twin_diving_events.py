@@ -64,8 +64,8 @@ class DivingEventsTwin(DivingTwin):
     name = "finediving-synth-events"
 
     def __init__(self, size: str, story: EventsStory | None = None) -> None:
-        super().__init__(size)
-        self.story: EventsStory = story or (FULL if size == "full" else TINY)
+        self.story: EventsStory
+        super().__init__(size, story or (FULL if size == "full" else TINY))
         self.train_count = self.counts[0]  # clips before the first test clip in the roster
         world = rng_for(self.name, size, "world")  # its own draws; the dive table is shared
         weights = self.dn_weights
