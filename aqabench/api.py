@@ -19,6 +19,8 @@ import torch
 from torch import nn
 
 from .specs import (  # noqa: F401  (re-exported: plugins import specs from aqabench.api)
+    CAPABILITIES,
+    HARNESS_NEEDS,
     KNOWN_NEEDS,
     BackboneSpec,
     DataRequest,
@@ -26,6 +28,7 @@ from .specs import (  # noqa: F401  (re-exported: plugins import specs from aqab
     Factory,
     MethodSpec,
     resolve_factory,
+    unsupported,
 )
 
 

@@ -29,6 +29,7 @@ from .api import (
     FeatureSet,
     MethodSpec,
     resolve_factory,
+    unsupported,
 )
 from .config import fill_score_normalisation, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
@@ -297,9 +298,9 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     """Run one (method, dataset, subset): its record, final state and where it was written."""
     method = registry.method(request.method)
     dataset = registry.dataset(request.dataset)
-    if method.datasets is not None and dataset.name not in method.datasets:
-        raise UsageError(f"method {method.name!r} does not support dataset {dataset.name!r}; "
-                         f"it supports {', '.join(method.datasets)}")
+    refusal = unsupported(method, dataset)
+    if refusal is not None:
+        raise UsageError(refusal)
     subset = resolve_subset(dataset, request.subset)
     config = resolve_config(method, dataset, subset, request)
     device = resolve_device(request.device)

@@ -17,8 +17,19 @@ from .errors import PluginError
 
 Factory = Callable[..., Any] | str
 
+#: What a dataset's labels can carry beyond a score, each with the extra that carries it: a
+#: dataset lists the ones it has in :attr:`DatasetSpec.provides`, a method the ones it reads in
+#: :attr:`MethodSpec.needs`.
+CAPABILITIES: Mapping[str, str] = {
+    "stage_labels": "transitions",  # [N, 2] stage boundaries (take-off | flight | entry)
+    "judge_scores": "judge_scores",  # [N, judges] per-judge execution scores, raw points
+    "dive_numbers": "dive_number",  # [N] codes of the move performed, which exemplars share
+    "difficulty_degree": "difficulty",  # [N] a multiplier of the execution score (diving's DD)
+}
+#: Needs the harness meets for any dataset: ``"exemplars"`` (paired training samples).
+HARNESS_NEEDS = frozenset({"exemplars"})
 #: Keys a method may list in :attr:`MethodSpec.needs`.
-KNOWN_NEEDS = frozenset({"exemplars", "judge_scores", "stage_labels"})
+KNOWN_NEEDS = HARNESS_NEEDS | frozenset(CAPABILITIES)
 
 
 def resolve_factory(factory: Factory) -> Callable[..., Any]:
@@ -74,6 +85,17 @@ class DatasetSpec:
     export: Factory | None = None
     #: Feature backbone the released features come from (``"vst"``, ``"i3d"``, ``"synthetic"``).
     backbone: str = "precomputed"
+    #: What its labels carry beyond the score, from :data:`CAPABILITIES` (e.g. FineDiving:
+    #: ``{"stage_labels", "judge_scores", "dive_numbers", "difficulty_degree"}``): a method
+    #: whose :attr:`MethodSpec.needs` lists one it lacks is refused before anything loads.
+    #: A promise about every loaded bundle; the harness checks the extras again after loading.
+    provides: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.provides) - set(CAPABILITIES)
+        if unknown:
+            raise ValueError(f"dataset {self.name!r}: unknown provides {sorted(unknown)} "
+                             f"(known: {', '.join(sorted(CAPABILITIES))})")
 
 
 @dataclass(frozen=True)
@@ -103,11 +125,13 @@ class MethodSpec:
     description: str = ""
     paper: str = ""
     citation: str = ""
-    #: Extra inputs the harness must supply: ``"exemplars"`` (paired training samples),
-    #: ``"stage_labels"`` (per-sample stage/transition annotations), ``"judge_scores"`` (the
-    #: ``judge_scores`` extra: per-judge execution scores, ``[N, judges]``).
+    #: What the method reads beyond clip features and a score: ``"exemplars"`` (paired
+    #: training samples, which the harness draws for any dataset) and any of
+    #: :data:`CAPABILITIES` (``"stage_labels"``, ``"judge_scores"``, ``"dive_numbers"``,
+    #: ``"difficulty_degree"``), which the dataset must list in :attr:`DatasetSpec.provides`.
     needs: frozenset[str] = frozenset()
-    #: Datasets the method can run on (``None`` = any with clip features).
+    #: Datasets the method is restricted to by name, beyond its needs (``None`` = any dataset
+    #: that provides what it needs; see :func:`unsupported`).
     datasets: tuple[str, ...] | None = None
     #: Valid values of the method's own config keys, checked with the harness's before a run
     #: (and when a checkpoint is restored): ``{"dropout": Range(0, 1, high_open=True)}``, each
@@ -117,7 +141,20 @@ class MethodSpec:
     def __post_init__(self) -> None:
         unknown = set(self.needs) - KNOWN_NEEDS
         if unknown:
-            raise ValueError(f"method {self.name!r}: unknown needs {sorted(unknown)}")
+            raise ValueError(f"method {self.name!r}: unknown needs {sorted(unknown)} "
+                             f"(known: {', '.join(sorted(KNOWN_NEEDS))})")
+
+
+def unsupported(method: MethodSpec, dataset: DatasetSpec) -> str | None:
+    """Why ``method`` cannot run on ``dataset`` (one line), or ``None`` when it can."""
+    if method.datasets is not None and dataset.name not in method.datasets:
+        return (f"method {method.name!r} does not support dataset {dataset.name!r}; "
+                f"it supports {', '.join(method.datasets)}")
+    missing = sorted(set(method.needs) - HARNESS_NEEDS - set(dataset.provides))
+    if missing:
+        what = ", ".join(f"{need} (the {CAPABILITIES[need]!r} extra)" for need in missing)
+        return f"method {method.name!r} needs {what}, which dataset {dataset.name!r} lacks"
+    return None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from . import metrics
-from .api import AQAModel, DataBundle, DataInfo, FeatureSet
+from .api import CAPABILITIES, HARNESS_NEEDS, AQAModel, DataBundle, DataInfo, FeatureSet
 from .errors import RunError, UsageError
 from .sampling import ExemplarPicker, test_batches, train_batches
 
@@ -120,11 +120,16 @@ def build_picker(bundle: DataBundle, config: Mapping[str, Any], needs: frozenset
 
 
 def check_needs(needs: frozenset[str], bundle: DataBundle, method: str, dataset: str) -> None:
-    if "stage_labels" in needs and "transitions" not in bundle.train.extras:
-        raise UsageError(f"method {method!r} needs stage labels, which {dataset!r} lacks")
-    if "judge_scores" in needs and "judge_scores" not in bundle.train.extras:
-        raise UsageError(f"method {method!r} needs per-judge scores (the judge_scores extra), "
-                         f"which {dataset!r} lacks")
+    """Refuse, in one line, a loaded bundle without an extra the method needs.
+
+    :func:`aqabench.api.unsupported` checks the dataset's declared ``provides`` before loading;
+    this checks what was actually loaded (a real download may lack an optional file).
+    """
+    for need in sorted(set(needs) - HARNESS_NEEDS):
+        extra = CAPABILITIES[need]
+        if extra not in bundle.train.extras:
+            raise UsageError(f"method {method!r} needs {need} (the {extra!r} extra), which the "
+                             f"data loaded for {dataset!r} lacks")
 
 
 def evaluate(model: AQAModel, data: FeatureSet, config: Mapping[str, Any], device: torch.device,

@@ -57,7 +57,7 @@ def official_edges(differences: list[float], leaves: int, high: float) -> list[f
 def test_declared_and_registered():
     assert declared_entry_points()["core"] == "aqabench_core"
     spec = registry_with(aqabench_core).method("core")
-    assert spec.needs == frozenset({"exemplars"})
+    assert spec.needs == frozenset({"exemplars", "dive_numbers", "difficulty_degree"})
     cfg = merge_config(defaults("finediving-synth", None))
     assert (cfg["exemplar_key"], cfg["train_exemplars"], cfg["test_exemplars"]) == \
         ("dive_number", 1, 10)

@@ -78,7 +78,7 @@ def test_a_method_needing_judges_is_refused_where_there_are_none(tmp_path: Path)
     from aqabench.train import check_needs
 
     bundle = real_diving.load_finediving(DataRequest(root=write_finediving(tmp_path)))
-    with pytest.raises(UsageError, match="needs per-judge scores"):
+    with pytest.raises(UsageError, match="needs judge_scores"):
         check_needs(frozenset({"judge_scores"}), bundle, "musdl", "finediving")
     write_coarse(tmp_path)
     check_needs(frozenset({"judge_scores"}), real_diving.load_finediving(

@@ -27,7 +27,7 @@ from .coretsa_helpers import (
     standin,
 )
 
-NEEDS = frozenset({"exemplars", "stage_labels"})
+NEEDS = frozenset({"exemplars", "stage_labels", "dive_numbers"})
 
 
 @pytest.fixture(autouse=True)

@@ -50,7 +50,7 @@ def test_pyproject_declares_the_entry_point() -> None:
     assert project["project"]["entry-points"]["aqabench"]["usdl"] == "aqabench_usdl"
     reg = registry()
     assert reg.method("usdl").needs == frozenset()
-    assert reg.method("musdl").needs == frozenset({"judge_scores"})
+    assert reg.method("musdl").needs == frozenset({"judge_scores", "difficulty_degree"})
 
 
 def test_soft_labels_are_the_normalised_gaussian_of_the_code() -> None:
@@ -135,7 +135,7 @@ def test_meets_the_aqabench_contract(method: str) -> None:
 
 
 def test_musdl_refuses_a_dataset_without_judges() -> None:
-    with pytest.raises(UsageError, match="does not support"):
+    with pytest.raises(UsageError, match="needs .*judge_scores .*which dataset 'rg-synth' lacks"):
         run(RunRequest("musdl", "rg-synth", size="tiny", epochs=1), registry())
 
 

@@ -9,7 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import console
-from ..plugins import get_registry
+from ..plugins import Registry, get_registry
+from ..specs import MethodSpec, unsupported
 
 KIND_OF = {"methods": "method", "datasets": "dataset", "backbones": "backbone"}
 
@@ -32,6 +33,13 @@ def describe(kind: str, spec: Any) -> str:
     return spec.paper or spec.description
 
 
+def runs_on(method: MethodSpec, registry: Registry) -> str:
+    """The registered datasets ``method`` can run on ("any" when it is all of them)."""
+    names = registry.catalog("dataset").names()
+    ok = [n for n in names if unsupported(method, registry.catalog("dataset").specs[n]) is None]
+    return "any" if len(ok) == len(names) else ", ".join(ok) or "none registered"
+
+
 def main(args: argparse.Namespace) -> int:
     registry = get_registry()
     for plural, kind in KIND_OF.items():
@@ -42,8 +50,12 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("name", style="bold")
         table.add_column("plugin")
         table.add_column("description")
+        if kind == "method":
+            table.add_column("datasets")
         for name in catalog.names():
-            table.add_row(name, catalog.owner[name].name,
-                          escape(describe(kind, catalog.specs[name])))
+            row = [name, catalog.owner[name].name, escape(describe(kind, catalog.specs[name]))]
+            if kind == "method":
+                row.append(escape(runs_on(catalog.specs[name], registry)))
+            table.add_row(*row)
         console.out.print(table)
     return 0

@@ -23,7 +23,7 @@ from ..config import fill_score_normalisation, merge_config, parse_overrides
 from ..errors import RunError
 from ..plugins import get_registry
 from ..results import dumps, write_json_atomic
-from ..specs import DataRequest, DatasetSpec, MethodSpec, resolve_factory
+from ..specs import DataRequest, DatasetSpec, MethodSpec, resolve_factory, unsupported
 
 if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
     from ..api import AQAModel, DataInfo
@@ -36,7 +36,8 @@ def add_parser(sub: Any) -> None:
                        description=__doc__)
     p.add_argument("--method", required=True, help="method plugin name")
     p.add_argument("--dataset", help=f"whose hyper-parameters and shapes (default "
-                                     f"{DEFAULT_DATASET!r} or the method's first dataset)")
+                                     f"{DEFAULT_DATASET!r}, or the first synthetic dataset "
+                                     "that provides what the method needs)")
     p.add_argument("--subset", help="subset of the dataset (default: its first)")
     p.add_argument("--clips", type=int, help="clips in the video (default: train window or 68)")
     p.add_argument("--exemplars", type=int, default=1, help="exemplars (methods that need them)")
@@ -93,10 +94,14 @@ def data_info(name: str, spec: DatasetSpec | None, subset: str | None, clips: in
     return result, codes
 
 
-def default_dataset(method: MethodSpec) -> str:
-    if method.datasets and DEFAULT_DATASET not in method.datasets:
-        return method.datasets[0]
-    return DEFAULT_DATASET
+def default_dataset(method: MethodSpec, datasets: Any) -> str:
+    """``rg`` where the method runs on it, else the first synthetic (then any) dataset it does."""
+    specs = [datasets.specs[name] for name in datasets.names()]
+    runs_on = [spec for spec in specs if unsupported(method, spec) is None]
+    if DEFAULT_DATASET not in datasets or any(s.name == DEFAULT_DATASET for s in runs_on):
+        return DEFAULT_DATASET
+    return next((s.name for s in runs_on if s.synthetic), runs_on[0].name if runs_on
+                else DEFAULT_DATASET)
 
 
 Built = tuple[MethodSpec, dict[str, Any], "DataInfo", frozenset[str], "AQAModel"]
@@ -111,7 +116,7 @@ def build(args: argparse.Namespace) -> Built:
 
     registry = get_registry()
     method = registry.method(args.method)
-    name = args.dataset or default_dataset(method)
+    name = args.dataset or default_dataset(method, registry.catalog("dataset"))
     spec = registry.dataset(name) if (args.dataset or name in registry.catalog("dataset")) \
         else None
     subset = resolve_subset(spec, args.subset) if spec is not None else args.subset

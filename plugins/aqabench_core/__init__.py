@@ -48,8 +48,7 @@ def aqabench_register_methods(register: Any) -> None:
         description="group-aware regression tree on query-exemplar score differences",
         paper="Group-aware Contrastive Regression for Action Quality Assessment (ICCV'21)",
         citation=CITATION,
-        needs=frozenset({"exemplars"}),
-        datasets=("finediving-synth", "finediving-synth-events", "finediving", "mtl-aqa"),
+        needs=frozenset({"exemplars", "dive_numbers", "difficulty_degree"}),
         config_ranges={"depth": Range(2, 8, integer=True), "hidden": Range(1, integer=True),
                        "score_range": Range(0, low_open=True, nullable=True)},
     ))

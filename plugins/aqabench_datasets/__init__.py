@@ -10,6 +10,11 @@ from aqabench.api import DatasetSpec
 RG_SUBSETS = ("Ball", "Clubs", "Hoop", "Ribbon")
 FISV_SUBSETS = ("TES", "PCS")
 TWIN = "aqabench synthetic twin (see docs/datasets.md)"
+#: FineDiving's labels: stages, the judges, dive numbers and difficulty degrees (the real set's
+#: judges come from its optional coarse annotation file; the harness checks it is there).
+DIVING = frozenset({"stage_labels", "judge_scores", "dive_numbers", "difficulty_degree"})
+#: MTL-AQA's: the seven judges, dive numbers and difficulty degrees, no stage labels.
+MTL_AQA = frozenset({"judge_scores", "dive_numbers", "difficulty_degree"})
 
 
 @aqabench.hookimpl
@@ -58,7 +63,7 @@ def aqabench_register_datasets(register: Any) -> None:
         export="aqabench_datasets.export:export_finediving",
         description="synthetic twin of FineDiving (96 frames x 368-d, DN, DD, 3 stages)",
         synthetic=True, backbone="synthetic",
-        table_layout="mcore-finediving", citation=TWIN,
+        table_layout="mcore-finediving", citation=TWIN, provides=DIVING,
     ))
     register(DatasetSpec(
         name="finediving-synth-events",
@@ -68,7 +73,7 @@ def aqabench_register_datasets(register: Any) -> None:
         description="candidate twin of FineDiving: the same dives, clips from events that share "
                     "a level, a look and a choice of dives (docs/datasets.md)",
         synthetic=True, backbone="synthetic",
-        table_layout="mcore-finediving", citation=TWIN,
+        table_layout="mcore-finediving", citation=TWIN, provides=DIVING,
     ))
     register(DatasetSpec(
         name="rg",
@@ -102,7 +107,7 @@ def aqabench_register_datasets(register: Any) -> None:
         check="aqabench_datasets.real_diving:check_finediving",
         export="aqabench_datasets.export:export_finediving",
         description="FineDiving (annotation pickles + your per-frame features)",
-        root_env="AQABENCH_FINEDIVING_ROOT", table_layout="mcore-finediving",
+        root_env="AQABENCH_FINEDIVING_ROOT", table_layout="mcore-finediving", provides=DIVING,
         citation="Xu et al., FineDiving: A Fine-grained Dataset for Procedure-aware Action "
                  "Quality Assessment, CVPR 2022",
         homepage="https://github.com/xujinglin/FineDiving",
@@ -113,7 +118,7 @@ def aqabench_register_datasets(register: Any) -> None:
         info="aqabench_datasets.datainfo:info_mtl",
         check="aqabench_datasets.real_diving:check_mtl",
         description="MTL-AQA diving (CoRe's annotation pickles + your clip features)",
-        root_env="AQABENCH_MTL_AQA_ROOT",
+        root_env="AQABENCH_MTL_AQA_ROOT", provides=MTL_AQA,
         citation="Parmar and Morris, What and How Well You Performed? A Multitask Learning "
                  "Approach to Action Quality Assessment, CVPR 2019",
         homepage="https://github.com/ParitoshParmar/MTL-AQA",

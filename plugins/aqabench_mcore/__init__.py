@@ -48,8 +48,7 @@ def aqabench_register_methods(register: Any) -> None:
         description="procedure segmentation + stage-wise cross-attention on exemplar pairs",
         paper="Multi-Stage Contrastive Regression for Action Quality Assessment (ICASSP'24)",
         citation=CITATION,
-        needs=frozenset({"exemplars", "stage_labels"}),
-        datasets=("finediving-synth", "finediving-synth-events", "finediving"),
+        needs=frozenset({"exemplars", "stage_labels", "dive_numbers"}),
         config_ranges={"seg_dropout": Range(0, 1, high_open=True),
                        "tau": Range(0, low_open=True), "heads": Range(1, integer=True)},
     ))

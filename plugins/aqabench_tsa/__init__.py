@@ -46,8 +46,7 @@ def aqabench_register_methods(register: Any) -> None:
         description="procedure segmentation + procedure-aware cross-attention on exemplar pairs",
         paper="FineDiving: A Fine-grained Dataset for Procedure-aware AQA (CVPR'22)",
         citation=CITATION,
-        needs=frozenset({"exemplars", "stage_labels"}),
-        datasets=("finediving-synth", "finediving-synth-events", "finediving"),
+        needs=frozenset({"exemplars", "stage_labels", "dive_numbers"}),
         config_ranges={"tas_threshold": Range(0, 1), "heads": Range(1, integer=True),
                        "ps_blocks": Range(1, integer=True), "steps": Range(1, integer=True)},
     ))

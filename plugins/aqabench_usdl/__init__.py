@@ -21,7 +21,6 @@ CITATION = ("Yansong Tang, Zanlin Ni, Jiahuan Zhou, Danyang Zhang, Jiwen Lu, Yin
 PAPER = "Uncertainty-aware Score Distribution Learning for Action Quality Assessment (CVPR'20)"
 #: Judges per panel in each dataset's ``judge_scores`` (FineDiving: the three counted scores).
 JUDGES = {"mtl-aqa": 7}
-MUSDL_DATASETS = ("finediving-synth", "finediving-synth-events", "finediving", "mtl-aqa")
 
 
 def _protocol(weight_decay: float) -> dict[str, Any]:
@@ -60,8 +59,7 @@ def aqabench_register_methods(register: Any) -> None:
     register(MethodSpec(
         name="musdl", build="aqabench_usdl.model:build_musdl", defaults=defaults_musdl,
         description="one score distribution per judge, DD x counted judges",
-        paper=PAPER, citation=CITATION, needs=frozenset({"judge_scores"}),
-        datasets=MUSDL_DATASETS,
+        paper=PAPER, citation=CITATION, needs=frozenset({"judge_scores", "difficulty_degree"}),
         config_ranges={**SHARED_RANGES, "judges": Range(1, integer=True),
                        "judge_bins": Range(2, integer=True),
                        "judge_max": Range(0, low_open=True), "panel": Choice(PANELS)},
