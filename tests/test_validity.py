@@ -17,13 +17,13 @@ from .fake_records import fake_record, labels
 ORDER = [("cofinal", "paper"), ("gdlt", None), ("hgcn", None), ("mslstm", "paper")]
 
 
-def records_with_quality(qualities: list[float]) -> list[dict[str, Any]]:
-    """One RG Ball record per method in ORDER, plus ridge; prediction noise falls with quality."""
+def records_with_quality(qualities: list[float], subset: str = "Ball") -> list[dict[str, Any]]:
+    """One RG record per method in ORDER, plus ridge; prediction noise falls with quality."""
     truth = labels(50)
     out = []
     for (method, variant), q in zip(ORDER + [("ridge", None)], qualities + [0.05]):
         noise = np.random.default_rng(len(out)).normal(0, truth.std(), truth.size)
-        record = fake_record(method, "rg-synth", "Ball", q * truth + (1 - q) * noise, truth)
+        record = fake_record(method, "rg-synth", subset, q * truth + (1 - q) * noise, truth)
         record["identity"]["variant"] = variant
         out.append(record)
     return out
@@ -43,6 +43,17 @@ def test_published_order_gives_tau_one_and_reversed_gives_minus_one() -> None:
     assert "Ball -1.00" in figure(reverse, "- Kendall τ vs the VST rows")
     assert "pooled over 6 within-subset pairs: τ = -1.00" in figure(reverse,
                                                                   "- Kendall τ vs the VST")
+
+
+def test_only_the_subsets_the_records_cover_are_reported() -> None:
+    """validity-unseen's Clubs: Tab. 1's VST order there is CoFInAl > GDLT > HGCN > MS-LSTM,
+    as on Ball; no Ball, Hoop or TES row or τ appears."""
+    lines = report(records_with_quality([0.9, 0.7, 0.5, 0.3], "Clubs"), "final")
+    assert figure(lines, "- Kendall τ vs the VST rows").startswith(
+        "- Kendall τ vs the VST rows: Clubs 1.00; pooled over 6")
+    table = [line for line in lines if line.startswith("| Clubs |")]
+    assert len(table) == 5 and "0.551 (C3D+SVR)" in table[-1]
+    assert not any(line.startswith(("| Ball", "| Hoop", "| TES")) for line in lines)
 
 
 def test_i3d_rows_give_their_own_order() -> None:
