@@ -60,3 +60,20 @@ def matched_sample(videos: Sequence[np.ndarray], lengths: Sequence[int]) -> list
     if len(videos) < len(lengths):
         raise ValueError(f"need {len(lengths)} videos, got {len(videos)}")
     return [np.asarray(v)[: min(n, len(v))] for v, n in zip(videos, lengths)]
+
+
+def segments(video: np.ndarray, length: int) -> list[np.ndarray]:
+    """``video`` cut into its contiguous ``length``-clip segments (a shorter tail is dropped)."""
+    video = np.asarray(video)
+    return [video[i * length:(i + 1) * length] for i in range(len(video) // length)]
+
+
+def between_share(videos: Sequence[np.ndarray]) -> float:
+    """The share of the clips' variance that lies between the means of ``videos``."""
+    return feature_stats(videos)["between_share"]
+
+
+def noise_between_share(groups: int, clips: int) -> float:
+    """:func:`between_share` expected of ``groups`` groups of ``clips`` i.i.d. clips: ``(g - 1) /
+    (g·c - 1)``, what group means share of pure noise (the floor of any split's figure)."""
+    return (groups - 1) / (groups * clips - 1)

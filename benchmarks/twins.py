@@ -8,10 +8,20 @@ and absolute: a model that learns from shuffled labels must land near 0).
     python benchmarks/twins.py                       # every twin subset
     python benchmarks/twins.py --only rg-synth:Ball  # one
     python benchmarks/twins.py --stats               # clip statistics: real I3D vs each twin
+    python benchmarks/twins.py --segments            # one video's segments vs separate videos
 
 ``--stats`` prints :func:`aqabench.feature_stats.feature_stats` of real I3D features of real
 videos (``benchmarks/data``) beside each routine twin's, on matched samples (the twin's videos
 cut to the real videos' clip counts, mean of 4 groups of 8), and the ratio twin / real.
+
+``--segments`` asks how much of the between-video share is the video and how much the scene.
+The real sample has two long fixed-camera videos (``vtest``: 25 clips of pedestrians passing
+one street, ``box``: 14). Cut into contiguous segments (5 x 5 clips, 2 x 7), each behaves like a
+set of videos from one camera and scene with other people in it; the script prints their
+between-segment share beside the same split of one twin video (the twin's drift), of *separate*
+twin videos (its per-video offset at the same layout), and the i.i.d.-noise floor of that
+layout. No real footage here has several performers in one venue, so the share such AQA
+videos would have lies between the one-video and the separate-videos figures.
 """
 
 from __future__ import annotations
@@ -88,12 +98,52 @@ def print_stats(chosen: list[tuple[str, str | None]]) -> None:
         print(f"{key:<16}{real[key]:>10.3f}{cells}")
 
 
+#: (real video, segment length): the real sample's fixed-camera videos and how they are cut
+SEGMENTED = (("vtest", 5), ("box", 7))
+
+
+def print_segments(chosen: list[tuple[str, str | None]], videos: int = 8) -> None:
+    from fit_twin_backbone import real_videos
+
+    from aqabench.feature_stats import between_share, noise_between_share, segments
+    from aqabench_datasets.twin_stats import twin_videos
+
+    real = dict(zip(real_names(), real_videos(), strict=True))
+    routines = [(n, s) for n, s in chosen if n != "finediving-synth"]
+    twin = {c: twin_videos(twins.make_twin(c[0], c[1], "full"), videos) for c in routines}
+    print(f"{'split':<30}{'real':>8}{'noise floor':>13}"
+          + "".join(f"{f'{n}:{s}':>22}" for n, s in routines))
+    for name, length in SEGMENTED:
+        parts = segments(real[name], length)
+        g = len(parts)
+        floor = noise_between_share(g, length)
+        one = [float(np.mean([between_share(segments(v, length)[:g]) for v in twin[c]]))
+               for c in routines]
+        apart = [float(np.mean([between_share([twin[c][(k + j) % videos][:length]
+                                               for j in range(g)]) for k in range(videos)]))
+                 for c in routines]
+        print(f"{f'{name}: {g} x {length} clips, one video':<30}{between_share(parts):>8.3f}"
+              f"{floor:>13.3f}" + "".join(f"{x:>22.3f}" for x in one))
+        print(f"{f'{g} separate videos x {length}':<30}{'':>8}{floor:>13.3f}"
+              + "".join(f"{x:>22.3f}" for x in apart))
+
+
+def real_names() -> list[str]:
+    """The real sample's video names, in the order :func:`fit_twin_backbone.real_videos` gives."""
+    from fit_twin_backbone import SAMPLE
+
+    with np.load(SAMPLE, allow_pickle=False) as data:
+        return sorted(data.files)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", action="append", help="NAME[:SUBSET], repeatable")
     parser.add_argument("--shuffles", type=int, default=3)
     parser.add_argument("--stats", action="store_true", help="real I3D vs twin clip statistics")
+    parser.add_argument("--segments", action="store_true",
+                        help="between-segment share of one real video vs the twins'")
     args = parser.parse_args()
     chosen = SUBSETS
     if args.only:
@@ -101,6 +151,9 @@ def main() -> None:
         chosen = [c for c in SUBSETS if c in wanted]
     if args.stats:
         print_stats(chosen)
+        return
+    if args.segments:
+        print_segments(chosen)
         return
     print(f"{'twin':<26}{'gen s':>7}{'ceiling':>9}{'ridge':>8}{'shuf':>8}{'|shuf|':>8}")
     for name, subset in chosen:

@@ -7,7 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aqabench.feature_stats import feature_stats, matched_sample
+from aqabench.feature_stats import (
+    between_share,
+    feature_stats,
+    matched_sample,
+    noise_between_share,
+    segments,
+)
 from aqabench_datasets import twins
 from aqabench_datasets.twin_stats import matched_stats
 
@@ -36,6 +42,18 @@ def test_feature_stats_on_known_cases() -> None:
     assert stats["autocorr_1"] == pytest.approx(0.7, abs=0.03)
     assert stats["autocorr_2"] == pytest.approx(0.49, abs=0.04)
     assert matched_sample([ar, ar], [3, 7])[1].shape == (7, 3)
+
+
+def test_segments_and_the_noise_floor_of_their_share() -> None:
+    video = np.arange(26 * 3, dtype=float).reshape(26, 3)
+    parts = segments(video, 5)
+    assert len(parts) == 5 and all(len(p) == 5 for p in parts)  # the 26th clip is dropped
+    assert np.array_equal(np.concatenate(parts), video[:25])
+    rng = np.random.default_rng(0)
+    shares = [between_share(segments(rng.normal(size=(25, 64)), 5)) for _ in range(200)]
+    assert np.mean(shares) == pytest.approx(noise_between_share(5, 5), abs=0.01)  # 4 / 24
+    offset = [v + 3.0 * rng.normal(size=64) for v in segments(rng.normal(size=(25, 64)), 5)]
+    assert between_share(offset) > 0.8  # a per-segment offset dominates
 
 
 def test_real_sample_is_the_committed_i3d_features() -> None:
