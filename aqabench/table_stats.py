@@ -9,13 +9,24 @@ the per-seed averages, or, for one seed, the stratified bootstrap CI of the aver
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
+
+import numpy as np
 
 from . import stats
 from .metrics import fisher_z_mean
-from .tables import CellStats
+from .tables import CONSTANT_MARK, CellStats
 
 Record = dict[str, Any]
+#: metrics that are undefined for constant predictions (counted as 0 by :mod:`.metrics`)
+CORRELATIONS = ("srcc", "pearson")
+
+
+def constant(record: Record, protocol: str) -> bool:
+    """Whether ``record`` predicted one value for every test video under ``protocol``."""
+    pair = stats.predictions(record, protocol)
+    return pair is not None and len(pair[1]) > 1 and float(np.ptp(pair[1])) == 0.0
 
 
 def _from_samples(samples: Sequence[float]) -> CellStats:
@@ -26,10 +37,13 @@ def _from_samples(samples: Sequence[float]) -> CellStats:
 def cell_stats(records: Sequence[Record], protocol: str, metric: str) -> CellStats | None:
     """Statistics of one cell; None for one seed without a stored or computable CI."""
     samples = [float(r[protocol][metric]) for r in records]
+    flat = sum(constant(r, protocol) for r in records) if metric in CORRELATIONS else 0
     if len(samples) >= 2:
-        return _from_samples(samples)
+        return replace(_from_samples(samples), constant=flat)
     interval = stats.record_interval(records[0], protocol, metric)
-    return CellStats(tuple(samples), None, interval) if interval is not None else None
+    if interval is None and not flat:
+        return None
+    return CellStats(tuple(samples), None, interval, constant=flat)
 
 
 def average_stats(parts: Sequence[Sequence[Record]], protocol: str) -> CellStats | None:
@@ -40,8 +54,9 @@ def average_stats(parts: Sequence[Sequence[Record]], protocol: str) -> CellStats
     if not common:
         return None
     samples = [fisher_z_mean(float(d[s][protocol]["srcc"]) for d in by_seed) for s in common]
+    flat = sum(any(constant(d[s], protocol) for d in by_seed) for s in common)
     if len(samples) >= 2:
-        return _from_samples(samples)
+        return replace(_from_samples(samples), constant=flat)
     pairs = [stats.predictions(d[common[0]], protocol) for d in by_seed]
     if any(pair is None for pair in pairs):
         return None
@@ -49,7 +64,7 @@ def average_stats(parts: Sequence[Sequence[Record]], protocol: str) -> CellStats
         interval = stats.pooled_ci([(pair[1], pair[2]) for pair in pairs if pair is not None])
     except ValueError:
         return None
-    return CellStats(tuple(samples), None, interval)
+    return CellStats(tuple(samples), None, interval, constant=flat)
 
 
 def caption_line(rows: Sequence[Any]) -> str | None:
@@ -63,4 +78,8 @@ def caption_line(rows: Sequence[Any]) -> str | None:
             f"{stats.CI_METHOD}, {stats.N_RESAMPLES} resamples, seed {stats.CI_SEED}; "
             f"averages: subsets resampled separately, percentile]. Among them the best is "
             f"bold only when separated from the second by {stats.SEPARATION_TEXT}; "
-            f"otherwise ≈ marks every cell not separated from the best.")
+            f"otherwise ≈ marks every cell not separated from the best."
+            + (f" {CONSTANT_MARK}: seeds whose test predictions are one constant value (for an "
+               f"average: in some subset); a rank correlation is undefined there and counted "
+               f"as 0, so such a 0 says the model did not rank the videos at all."
+               if any(cell.constant for row in rows for cell in row.stats.values()) else ""))

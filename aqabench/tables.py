@@ -4,7 +4,9 @@ A :class:`Table` holds rows of numbers (``None`` prints as '-'); each column say
 decimals it prints and whether higher or lower is better. Per column, the best value is bold and
 the second underlined, compared at the printed precision (ties share the mark), and only among
 rows of the same ``scope`` (numbers on a synthetic twin are never ranked against real data);
-a scope with a single number in a column marks nothing. Reproduced cells may carry
+a scope with a single number in a column marks nothing, and a cell whose every seed predicted
+one constant value for all test videos (printed with ``const.``: its correlation is undefined,
+counted as 0) is not ranked. Reproduced cells may carry
 :class:`CellStats`: several seeds print ``mean ± std (n=k)``, one seed prints its 95% bootstrap
 CI ``value [low, high]``; where the two best cells of a column both carry statistics, the best
 is bold only when :func:`aqabench.stats.separated` says it is separated from the second;
@@ -32,6 +34,8 @@ REPRODUCED_MARK = "†"
 NOTE_MARK = "‡"
 TIE_MARK = "≈"
 TIE = 3  # rank of a cell not separated from the best (see Table.ranks)
+#: after a cell whose seeds predicted one constant value on the test videos (SRCC undefined)
+CONSTANT_MARK = "const."
 FORMATS = ("markdown", "latex")
 
 
@@ -51,6 +55,9 @@ class CellStats:
     samples: tuple[float, ...]
     std: float | None = None
     interval: tuple[float, float] | None = None
+    #: how many of the seeds predicted one constant value for every test video (a rank
+    #: correlation is undefined there: :func:`aqabench.metrics.srcc` counts it as 0)
+    constant: int = 0
 
     @property
     def n(self) -> int:
@@ -85,9 +92,12 @@ class Table:
         text = f"{value:.{d}f}"
         cell = row.stats.get(j)
         if cell is not None and cell.std is not None:
-            text += f" ± {cell.std:.{d}f} (n={cell.n})"
+            text += f" ± {cell.std:.{d}f} (n={cell.n}"
+            text += f", {cell.constant} {CONSTANT_MARK})" if cell.constant else ")"
         elif cell is not None and cell.interval is not None:
             text += f" [{cell.interval[0]:.{d}f}, {cell.interval[1]:.{d}f}]"
+        if cell is not None and cell.constant and cell.std is None:
+            text += f" {CONSTANT_MARK}"
         return text
 
     def _separated(self, i: int, k: int, j: int) -> bool | None:
@@ -95,6 +105,12 @@ class Table:
         if a is None or b is None:
             return None
         return separated(a.samples, a.interval, b.samples, b.interval)
+
+    @staticmethod
+    def _all_constant(row: Row, j: int) -> bool:
+        """Every seed of the cell predicted one constant: no rank order to be best at."""
+        cell = row.stats.get(j)
+        return cell is not None and cell.constant == cell.n
 
     def ranks(self) -> dict[tuple[int, int], int]:
         """``(row, column) -> 1 | 2`` for the best and second-best printed values, or
@@ -107,7 +123,8 @@ class Table:
             for scope in {row.scope for row in self.rows}:
                 cells = [(i, round(row.values[j], column.decimals))  # type: ignore[arg-type]
                          for i, row in enumerate(self.rows)
-                         if row.scope == scope and row.values[j] is not None]
+                         if row.scope == scope and row.values[j] is not None
+                         and not self._all_constant(row, j)]
                 if len(cells) < 2:  # a lone number is not "best"
                     continue
                 distinct = sorted({v for _, v in cells}, reverse=column.better == "max")

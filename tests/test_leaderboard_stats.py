@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from aqabench.leaderboard import render_all, write_all
 from aqabench.results import write_record
 from aqabench.table_layouts import build_table
@@ -86,3 +88,41 @@ def test_val_protocol_tables_skip_records_without_it() -> None:
     table = build_table("cofinal-tab1", [plain, selected], [], "val")
     assert [r.labels[0] for r in table.rows if r.reproduced] == ["CoFInAl"]
     assert "validation split carved from the training split" in render(table, "markdown")
+
+
+def test_constant_predictions_are_marked_and_never_ranked_best(tmp_path: Path) -> None:
+    """A model predicting one value for every video has SRCC 0 by convention (metrics.srcc):
+    its cell says so, and a column of such zeros has no bold (before, every tied 0.000 was)."""
+    root = tmp_path / "board"
+    truth = labels(seed=0)
+    for seed in range(3):
+        write_record(fake_record("cofinal", "rg-synth", "Ball", np.full(truth.size, 17.15),
+                                 truth, seed), root / "results")
+    write_record(fake_record("gdlt", "rg-synth", "Ball", np.full(truth.size, 9.0), truth),
+                 root / "results")
+    flat = np.full(truth.size, 9.0)
+    flat[0] = 9.5  # one video differs: not constant, its SRCC is a number like any other
+    write_record(fake_record("hgcn", "rg-synth", "Ball", flat, truth), root / "results")
+    write_all(render_all(root))
+    text = (root / "tables" / "cofinal-tab1-final.md").read_text()
+    assert row(text, "| CoFInAl †")[2].startswith("0.000 ± 0.000 (n=3, 3 const.)")
+    assert row(text, "| GDLT †")[2].startswith("0.000 [") and \
+        row(text, "| GDLT †")[2].endswith("const.")
+    hgcn = row(text, "| HGCN †")[2]
+    assert "const." not in hgcn and hgcn.startswith("0.045 [")  # SRCC of one differing video
+    # the constant cells are not ranked, so HGCN's is a lone number: nothing is bold
+    assert not any("**" in line for line in text.splitlines() if "†" in line)
+    assert "const.: seeds whose test predictions are one constant value" in text
+
+
+def test_run_summary_says_when_the_predictions_are_constant() -> None:
+    from aqabench.commands.run import summary_table
+
+    truth = labels(seed=0)
+    record = fake_record("cofinal", "rg-synth", "Ball", np.full(truth.size, 3.0), truth)
+    record["predictions"]["best"] = list(good(truth, 0))
+    caption = str(summary_table(record).caption)
+    assert "final epoch: one constant prediction for every test video" in caption
+    assert "best epoch" not in caption.split(";")[-1]
+    record["predictions"]["final"] = list(good(truth, 0))
+    assert "constant" not in str(summary_table(record).caption)

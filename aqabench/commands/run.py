@@ -18,6 +18,7 @@ from ..errors import UsageError
 from ..plugins import get_registry
 from ..results import PROTOCOLS
 from ..stats import seed_summary
+from ..table_stats import constant
 
 if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
     from ..runner import RunRequest
@@ -94,6 +95,10 @@ def summary_table(record: dict[str, Any]) -> Table:
     notes = [f"seed {ident.get('seed')}"]
     if ceiling is not None:
         notes.append(f"oracle ceiling SRCC {ceiling:.4f} (noise-free vs observed scores)")
+    flat = [PROTOCOL_LABELS[p] for p in PROTOCOLS if p in record and constant(record, p)]
+    if flat:
+        notes.append(f"{' and '.join(flat)}: one constant prediction for every test video, so "
+                     "SRCC and Pearson are undefined (shown as 0)")
     table.caption = "; ".join(notes)
     return table
 
