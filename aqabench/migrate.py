@@ -18,8 +18,9 @@ from .identity import changed_keys, tag, unfilled_config
 from .plugins import Registry
 from .results import iter_record_paths, read_record, record_filename
 
-#: The record folders of a leaderboards root that ``aqabench leaderboard migrate`` renames.
-RECORD_FOLDERS = ("results", "validity")
+#: The record folders of a leaderboards root that ``aqabench leaderboard migrate`` renames: the
+#: ci suite's and every validity suite's (:data:`aqabench.leaderboard.VALIDITY_SECTIONS`).
+RECORD_FOLDERS = ("results", "validity", "validity-roster", "validity-unseen")
 
 
 def current_name(record: dict[str, Any], path: Path, registry: Registry) -> str:

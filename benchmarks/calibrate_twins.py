@@ -159,7 +159,7 @@ def main() -> None:
         gain = solve(lambda a, s=apparatus, p=pops, r=pa: expected("rg-synth", s, p, a, r),
                      target, 0.02, 20)
         got = expected("rg-synth", apparatus, pops, gain, pa)
-        print(f"rg-synth:{apparatus:<8} gain={gain:.3f}  ridge {got:.3f} (published {target})",
+        print(f"{twin.name}:{apparatus:<8} gain={gain:.3f}  ridge {got:.3f} (published {target})",
               flush=True)
     if "TES" in wanted:
         tes, pcs = fisv_twin("TES", "full"), fisv_twin("PCS", "full")
@@ -173,7 +173,7 @@ def main() -> None:
                        PUBLISHED[("fisv-synth", "PCS")], 0.005, 50)
             got_tes = expected("fisv-synth", "TES", pops, gain, pa)
             got_pcs = expected("fisv-synth", "PCS", pops, gain, pa)
-            print(f"fisv-synth gain={gain:.3f} presentation_amp={pa:.3f}  ridge TES "
+            print(f"{tes.name} gain={gain:.3f} presentation_amp={pa:.3f}  ridge TES "
                   f"{got_tes:.3f} (published 0.400)  PCS {got_pcs:.3f} (published 0.590)",
                   flush=True)
 

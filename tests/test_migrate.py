@@ -84,3 +84,10 @@ def test_two_records_given_one_name_are_refused_before_anything_moves(run_cli,
     code, _, err = run_cli("leaderboard", "migrate", "--root", root)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "would be named" in err
     assert sorted(p.name for p in (root / "results").iterdir()) == names
+
+
+def test_migrate_covers_every_committed_record_folder() -> None:
+    from aqabench.leaderboard import VALIDITY_SECTIONS
+    from aqabench.migrate import RECORD_FOLDERS
+
+    assert set(RECORD_FOLDERS) == {"results", *(folder for folder, _, _ in VALIDITY_SECTIONS)}
