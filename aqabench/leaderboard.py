@@ -181,9 +181,10 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
 VALIDITY_SECTIONS = (
     ("validity", "Twin validity (the `validity` suite, paper protocols)",
      "Do the twins rank the paper methods as real features do?"),
-    ("validity-unseen", "Twin validity on unseen subsets (`validity-unseen`, RG Clubs and Ribbon)",
-     "The same question, the same protocols, on the two RG apparatus that no choice of the "
-     "twins, the calibration or the corrections after the first validity run looked at."),
+    ("validity-unseen", "Twin validity on unseen subsets (`validity-unseen`)",
+     "The same question, the same protocols, on the subsets that no choice of the twins, the "
+     "calibration or the corrections after the first validity run looked at (RG Clubs and "
+     "Ribbon, Fis-V PCS)."),
     ("validity-roster", "Twin validity of the roster candidates (`validity-roster`)",
      "The same question for `rg-synth-roster` / `fisv-synth-roster`, whose videos share "
      "athletes and events as Fis-V's do (docs/datasets.md, \"Rosters\"); not the default "

@@ -82,3 +82,15 @@ def test_each_validity_folder_gets_its_own_section(board: Path, tmp_path: Path) 
     assert "## Twin validity (the `validity` suite" not in readme  # no validity/ folder here
     section = readme.split("roster candidates")[1]
     assert "| Ball | GDLT |" in section and "leaderboards/validity-roster/" in section
+
+
+def test_the_unseen_subsets_get_their_section_with_their_own_rows(board: Path,
+                                                                  tmp_path: Path) -> None:
+    committed = Path(__file__).parents[1] / "leaderboards" / "validity-unseen"
+    root = tmp_path / "board"
+    shutil.copytree(board, root)
+    shutil.copytree(committed, root / "validity-unseen")
+    readme = render_all(root)[root / "README.md"]
+    section = readme.split("## Twin validity on unseen subsets (`validity-unseen`)")[1]
+    assert "| Clubs | CoFInAl |" in section and "| Ribbon | ridge |" in section
+    assert "| Ball |" not in section and "leaderboards/validity-unseen/" in section
