@@ -120,6 +120,9 @@ def test_the_cli_lists_where_each_method_runs_and_refuses_in_one_line(run_cli) -
     rows = {line.split("│")[1].strip(): line for line in out.splitlines() if "│" in line}
     assert rows["ridge"].rstrip(" │").endswith("any")
     assert "finediving-synth" in rows["mcore"] and "rg-synth" not in rows["mcore"]
+    code, out, _ = run_cli("list", "datasets")
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if "│" in line}
+    assert "stage_labels" in out and rows["rg-synth"].rstrip(" │").endswith("-")
     code, _, err = run_cli("run", "--method", "musdl", "--dataset", "rg-synth", "--size", "tiny")
     assert code == 2
     assert err.strip().splitlines()[-1].endswith(

@@ -52,10 +52,14 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("description")
         if kind == "method":
             table.add_column("datasets")
+        if kind == "dataset":
+            table.add_column("provides")
         for name in catalog.names():
             row = [name, catalog.owner[name].name, escape(describe(kind, catalog.specs[name]))]
             if kind == "method":
                 row.append(escape(runs_on(catalog.specs[name], registry)))
+            if kind == "dataset":
+                row.append(", ".join(sorted(catalog.specs[name].provides)) or "-")
             table.add_row(*row)
         console.out.print(table)
     return 0
