@@ -32,9 +32,14 @@ SHAPE = ("effective_rank", "dims90", "between_share", "autocorr_1", "autocorr_2"
 FREE = ("decay", "offset", "drift", "phi", "noise", "floor")
 
 
-def real_videos(path: Path = SAMPLE) -> list[np.ndarray]:
+def real_sample(path: Path = SAMPLE) -> dict[str, np.ndarray]:
+    """The real sample's clip features by video name, in name order."""
     with np.load(path, allow_pickle=False) as data:
-        return [data[name].astype(np.float32) for name in sorted(data.files)]
+        return {name: data[name].astype(np.float32) for name in sorted(data.files)}
+
+
+def real_videos(path: Path = SAMPLE) -> list[np.ndarray]:
+    return list(real_sample(path).values())
 
 
 def with_backbone(backbone: Backbone) -> RGTwin:

@@ -103,12 +103,12 @@ SEGMENTED = (("vtest", 5), ("box", 7))
 
 
 def print_segments(chosen: list[tuple[str, str | None]], videos: int = 8) -> None:
-    from fit_twin_backbone import real_videos
+    from fit_twin_backbone import real_sample
 
     from aqabench.feature_stats import between_share, noise_between_share, segments
     from aqabench_datasets.twin_stats import twin_videos
 
-    real = dict(zip(real_names(), real_videos(), strict=True))
+    real = real_sample()
     routines = [(n, s) for n, s in chosen if n != "finediving-synth"]
     twin = {c: twin_videos(twins.make_twin(c[0], c[1], "full"), videos) for c in routines}
     print(f"{'split':<30}{'real':>8}{'noise floor':>13}"
@@ -126,14 +126,6 @@ def print_segments(chosen: list[tuple[str, str | None]], videos: int = 8) -> Non
               f"{floor:>13.3f}" + "".join(f"{x:>22.3f}" for x in one))
         print(f"{f'{g} separate videos x {length}':<30}{'':>8}{floor:>13.3f}"
               + "".join(f"{x:>22.3f}" for x in apart))
-
-
-def real_names() -> list[str]:
-    """The real sample's video names, in the order :func:`fit_twin_backbone.real_videos` gives."""
-    from fit_twin_backbone import SAMPLE
-
-    with np.load(SAMPLE, allow_pickle=False) as data:
-        return sorted(data.files)
 
 
 def main() -> None:

@@ -56,25 +56,19 @@ def aqabench_register_datasets(register: Any) -> None:
             subsets=subsets, default_subset=default, synthetic=True, backbone="synthetic",
             table_layout="cofinal-tab1", citation=TWIN,
         ))
-    register(DatasetSpec(
-        name="finediving-synth",
-        loader="aqabench_datasets.twins:load_finediving",
-        info="aqabench_datasets.twins:info_finediving",
-        export="aqabench_datasets.export:export_finediving",
-        description="synthetic twin of FineDiving (96 frames x 368-d, DN, DD, 3 stages)",
-        synthetic=True, backbone="synthetic",
-        table_layout="mcore-finediving", citation=TWIN, provides=DIVING,
-    ))
-    register(DatasetSpec(
-        name="finediving-synth-events",
-        loader="aqabench_datasets.twins:load_finediving_events",
-        info="aqabench_datasets.twins:info_finediving_events",
-        export="aqabench_datasets.export:export_finediving",
-        description="candidate twin of FineDiving: the same dives, clips from events that share "
-                    "a level, a look and a choice of dives (docs/datasets.md)",
-        synthetic=True, backbone="synthetic",
-        table_layout="mcore-finediving", citation=TWIN, provides=DIVING,
-    ))
+    for name, stem, description in (
+            ("finediving-synth", "finediving",
+             "synthetic twin of FineDiving (96 frames x 368-d, DN, DD, 3 stages)"),
+            ("finediving-synth-events", "finediving_events",
+             "candidate twin of FineDiving: the same dives, clips from events that share a "
+             "level, a look and a choice of dives (docs/datasets.md)")):
+        register(DatasetSpec(
+            name=name, loader=f"aqabench_datasets.twins:load_{stem}",
+            info=f"aqabench_datasets.twins:info_{stem}",
+            export="aqabench_datasets.export:export_finediving",
+            description=description, synthetic=True, backbone="synthetic",
+            table_layout="mcore-finediving", citation=TWIN, provides=DIVING,
+        ))
     register(DatasetSpec(
         name="rg",
         loader="aqabench_datasets.real_gdlt:load_rg",
