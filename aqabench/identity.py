@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .config import BASE_CONFIG, config_hash, merge_config
@@ -66,9 +66,12 @@ def tag(changed: Mapping[str, Any]) -> str | None:
     return ",".join(f"{k}={json.dumps(v)}" for k, v in sorted(changed.items())) or None
 
 
-def method_only(changed: Mapping[str, Any]) -> dict[str, Any]:
-    """The method-specific part of ``changed`` (a record's *setting*: its ablation/variant)."""
-    return {k: v for k, v in changed.items() if k not in BASE_CONFIG}
+def method_only(changed: Mapping[str, Any], numerics: Iterable[str] = ()) -> dict[str, Any]:
+    """The method-specific part of ``changed`` (a record's *setting*: its ablation/variant),
+    without the method's ``numerics`` keys (:attr:`aqabench.api.MethodSpec.numerics`: how its
+    maths is carried out, not what it computes)."""
+    skip = set(numerics)
+    return {k: v for k, v in changed.items() if k not in BASE_CONFIG and k not in skip}
 
 
 def name_part(text: str) -> str:
@@ -83,13 +86,19 @@ def run_identity(method: Any, dataset: str, subset: str | None, size: str,
                  config: Mapping[str, Any]) -> dict[str, Any]:
     """The identity fields a run's record carries besides method/dataset/subset/backbone/
     split/variant: ``seed``, ``size``, ``setting`` (method keys changed: the ablation),
-    ``changed`` (every key changed) and ``config_hash``. ``config`` is the resolved config
-    before the harness fills :data:`FILLED_KEYS`."""
+    ``changed`` (every key changed) and ``config_hash``, plus ``numerics`` (the names of the
+    method's :attr:`~aqabench.api.MethodSpec.numerics` keys among the changed ones) when there
+    are any: tables read such a record as the setting it computes, not as an ablation.
+    ``config`` is the resolved config before the harness fills :data:`FILLED_KEYS`."""
     changed = changed_keys(method, dataset, subset, config)
-    return {"seed": config["seed"], "size": size, "setting": tag(method_only(changed)),
-            "changed": tag(changed),
-            "config_hash": config_hash(dict(config), method=method.name, dataset=dataset,
-                                       subset=subset, size=size)}
+    numerics = sorted(set(changed) & set(getattr(method, "numerics", ())))
+    ident = {"seed": config["seed"], "size": size,
+             "setting": tag(method_only(changed, numerics)), "changed": tag(changed),
+             "config_hash": config_hash(dict(config), method=method.name, dataset=dataset,
+                                        subset=subset, size=size)}
+    if numerics:
+        ident["numerics"] = numerics
+    return ident
 
 
 def unfilled_config(record: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -207,14 +207,22 @@ def absorbed_attention(query: torch.Tensor, memory: torch.Tensor,
     """
     (w_k, _), (w_v, b_v) = key_map, value_map
     b, lq, d = query.shape
-    d_h = d // heads
-    q = query.reshape(b, lq, heads, d_h).transpose(1, 2)  # [B, H, Lq, d_h]
-    mem = memory[:, None]  # [B, 1, Lk, d_m]
-    scores = (q @ w_k.reshape(heads, d_h, -1)) @ mem.transpose(-1, -2)  # [B, H, Lq, Lk]
-    scores = scores * (1.0 / d_h ** 0.5)
+    d_h, d_m = d // heads, memory.shape[-1]
+
+    def per_head(x: torch.Tensor, width: int) -> torch.Tensor:  # [B, Lq, H·w] -> [H, B·Lq, w]
+        return x.reshape(b, lq, heads, width).permute(2, 0, 1, 3).reshape(heads, b * lq, width)
+
+    def per_row(x: torch.Tensor, width: int) -> torch.Tensor:  # [H, B·Lq, w] -> [B, H·Lq, w]
+        return x.reshape(heads, b, lq, width).transpose(0, 1).reshape(b, heads * lq, width)
+
+    # Every product is a plain (batched) GEMM: broadcasting a weight over the batch would make
+    # autograd expand and then sum a [B, H, d_h, d_m] gradient (slower than projecting).
+    queries = per_row(torch.bmm(per_head(query, d_h), w_k.reshape(heads, d_h, d_m)), d_m)
+    scores = (queries @ memory.transpose(-1, -2)) * (1.0 / d_h ** 0.5)  # [B, H·Lq, Lk]
     if key_mask is not None:
-        scores = scores.masked_fill(~key_mask[:, None, None, :], float("-inf"))
-    mixed = (torch.softmax(scores, dim=-1) @ mem) @ w_v.reshape(heads, d_h, -1).transpose(-1, -2)
-    if b_v is not None:
-        mixed = mixed + b_v.reshape(heads, 1, d_h)
-    return mixed.transpose(1, 2).reshape(b, lq, d)
+        scores = scores.masked_fill(~key_mask[:, None, :], float("-inf"))
+    pooled = torch.softmax(scores, dim=-1) @ memory  # [B, H·Lq, d_m]
+    pooled = pooled.reshape(b, heads, lq, d_m).transpose(0, 1).reshape(heads, b * lq, d_m)
+    mixed = torch.bmm(pooled, w_v.reshape(heads, d_h, d_m).transpose(-1, -2))  # [H, B·Lq, d_h]
+    mixed = mixed.reshape(heads, b, lq, d_h).permute(1, 2, 0, 3).reshape(b, lq, d)
+    return mixed + b_v if b_v is not None else mixed

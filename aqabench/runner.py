@@ -139,15 +139,6 @@ def requested_variant(*layers: Mapping[str, Any] | None) -> str | None:
     return variant
 
 
-def setting_tag(method: MethodSpec, dataset: str, subset: str | None,
-                config: dict[str, Any]) -> str | None:
-    """The method-specific keys that differ from the method's defaults (ablations, variants),
-    as ``"k=v,k2=v2"``; ``None`` for the default setting. Harness keys (epochs, lr...) are the
-    protocol, not the setting, and do not appear (they are in the record's ``changed``)."""
-    return identity.tag(identity.method_only(
-        identity.changed_keys(method, dataset, subset, config)))
-
-
 def resolve_config(method: MethodSpec, dataset: DatasetSpec, subset: str | None,
                    request: RunRequest) -> dict[str, Any]:
     overrides = dict(request.overrides)

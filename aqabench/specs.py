@@ -137,6 +137,11 @@ class MethodSpec:
     #: (and when a checkpoint is restored): ``{"dropout": Range(0, 1, high_open=True)}``, each
     #: an :class:`aqabench.config.Range` or :class:`aqabench.config.Choice`. Optional.
     config_ranges: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    #: The method's config keys that choose how its maths is carried out, never what it
+    #: computes (the same function up to float rounding, e.g. a product multiplied out in
+    #: another order): like any key they are in the config hash and the record's name, but a
+    #: record that changes only these keys keeps its setting (it is no ablation) in tables.
+    numerics: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         unknown = set(self.needs) - KNOWN_NEEDS

@@ -69,6 +69,8 @@ def method_label(record: dict[str, Any]) -> str:
 def setting_of(record: dict[str, Any], defaults: DefaultsFn | None) -> str:
     """"Ours" or the ablation this record ran (see the module docstring)."""
     ident, config = record["identity"], record["provenance"].get("config", {})
+    numerics = set(ident.get("numerics") or ())  # same maths (MethodSpec.numerics)
+    config = {k: v for k, v in config.items() if k not in numerics}
     base = defaults(ident["method"], ident["dataset"], ident.get("subset")) if defaults else None
     if base is not None:
         changed = {k: v for k, v in config.items()
@@ -76,7 +78,8 @@ def setting_of(record: dict[str, Any], defaults: DefaultsFn | None) -> str:
     else:  # the method is not installed: fall back on the command line's --set items
         argv = record["provenance"].get("argv") or []
         pairs = [argv[i + 1].partition("=") for i, a in enumerate(argv[:-1]) if a == "--set"]
-        changed = {k: v for k, _, v in pairs if k not in BASE_CONFIG and k != "variant"}
+        changed = {k: v for k, _, v in pairs
+                   if k not in BASE_CONFIG and k != "variant" and k not in numerics}
     parts = [f"w/o {k.removeprefix('use_').upper()}" if v in (False, "false") and
              k.startswith("use_") else f"{k}={v}" for k, v in sorted(changed.items())]
     return ", ".join(parts) or "Ours"

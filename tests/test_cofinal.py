@@ -178,8 +178,35 @@ def test_padding_is_ignored() -> None:
         assert torch.allclose(model(batch)["soft_score"], model(padded)["soft_score"], atol=1e-6)
 
 
+def test_absorbed_tfm_is_the_projected_function() -> None:
+    """tfm_form=absorbed multiplies Eq. 7 out in another order: the same outputs, loss and
+    parameter gradients (float64, a padded row in the batch), so it is no ablation."""
+    torch.manual_seed(3)
+    projected = build(small_config(), INFO).double().train()
+    absorbed = build(small_config(tfm_form="absorbed"), INFO).double().train()
+    absorbed.load_state_dict(projected.state_dict())
+    batch = make_batch()
+    batch = Batch(batch.features.double(), batch.lengths, batch.target.double(),
+                  batch.score.double())
+    results = []
+    for model in (projected, absorbed):
+        torch.manual_seed(4)  # the same dropout masks
+        out = model(batch)
+        loss = model.loss(out, batch)["loss"]
+        loss.backward()
+        results.append((out["soft_score"], loss, {n: p.grad for n, p in model.named_parameters()
+                                                  if p.grad is not None}))
+    (score_p, loss_p, grads_p), (score_a, loss_a, grads_a) = results
+    assert torch.allclose(score_p, score_a, atol=1e-10) and torch.allclose(loss_p, loss_a)
+    assert grads_p.keys() - {"tfm.key.bias"} == grads_a.keys() - {"tfm.key.bias"}
+    assert grads_p["tfm.key.bias"].abs().max() < 1e-12  # b_K: the softmax drops it
+    for name in grads_a.keys() - {"tfm.key.bias"}:
+        assert torch.allclose(grads_p[name], grads_a[name], atol=1e-9), name
+
+
 @pytest.mark.parametrize(("key", "value"), [("readout", "median"), ("variant", "nope"),
-                                            ("subgrades", 500), ("align_mode", 7)])
+                                            ("subgrades", 500), ("align_mode", 7),
+                                            ("tfm_form", "fused")])
 def test_bad_settings_are_usage_errors(key: str, value: object) -> None:
     with pytest.raises(UsageError):
         build(small_config(**{key: value}), INFO)

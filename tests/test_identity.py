@@ -191,3 +191,37 @@ def test_bench_refuses_a_different_record_before_anything_runs(run_cli, tmp_path
     code, stdout, err = run_cli("bench", "--suite", suite, "--out", out, "--force")
     assert code == 0 and "1 ran" in stdout
     assert read_record(path)["provenance"]["config"]["batch_size"] != 7
+
+
+def test_a_numerics_key_is_in_the_name_but_not_the_setting() -> None:
+    """MethodSpec.numerics (CoFInAl's tfm_form: the same maths in another order): the key is
+    in the record's name and hash, but the record keeps its setting, so tables read it as the
+    default model ("Ours"), while an ablation beside it is still one."""
+    from aqabench.identity import default_config
+    from aqabench.table_layouts import setting_of
+
+    method = get_registry().method("cofinal")
+    base = default_config(method, "rg-synth", "Ball")
+    plain = run_identity(method, "rg-synth", "Ball", "full", base)
+    fast = run_identity(method, "rg-synth", "Ball", "full", {**base, "tfm_form": "absorbed"})
+    ablated = run_identity(method, "rg-synth", "Ball", "full",
+                           {**base, "tfm_form": "absorbed", "use_gpm": False})
+    assert fast["setting"] is None and fast["numerics"] == ["tfm_form"]
+    assert "numerics" not in plain and fast["config_hash"] != plain["config_hash"]
+    assert "tfm_form" in fast["changed"] and ablated["setting"] == "use_gpm=false"
+
+    def defaults(m: str, d: str, s: str | None) -> dict:
+        return default_config(get_registry().method(m), d, s)
+
+    def record(ident: dict, config: dict) -> dict:
+        argv = ["aqabench", "run", "--set", "tfm_form=absorbed"] + \
+            (["--set", "use_gpm=false"] if not config["use_gpm"] else [])
+        return {"identity": {"method": "cofinal", "dataset": "rg-synth", "subset": "Ball",
+                             **ident}, "provenance": {"config": config, "argv": argv}}
+
+    fast_config = {**base, "tfm_form": "absorbed"}
+    assert setting_of(record(fast, fast_config), defaults) == "Ours"
+    assert setting_of(record(ablated, {**fast_config, "use_gpm": False}), defaults) == "w/o GPM"
+    # the method not installed: read from the command line, numerics skipped all the same
+    assert setting_of(record(fast, fast_config), None) == "Ours"
+    assert setting_of(record(ablated, {**fast_config, "use_gpm": False}), None) == "w/o GPM"

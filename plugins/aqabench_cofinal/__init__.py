@@ -30,5 +30,7 @@ def aqabench_register_methods(register: Any) -> None:
         citation=CITATION,
         config_ranges={"dropout": Range(0, 1, high_open=True),
                        "variant": Choice(("paper", "code")),
-                       "procedures": Range(1, integer=True)},
+                       "procedures": Range(1, integer=True),
+                       "tfm_form": Choice(("projected", "absorbed"))},
+        numerics=frozenset({"tfm_form"}),  # tfm.py: Eq. 7 multiplied out in another order
     ))

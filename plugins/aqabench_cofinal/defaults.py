@@ -45,6 +45,7 @@ COMMON: dict[str, Any] = {
     "readout": "hard", "soft_temperature": 0.1,
     "lambda_c": 1.0, "lambda_f": 1.0, "lambda_r": 1.0,
     "input_norm": False, "etf_seed": 0,
+    "tfm_form": "projected",  # or "absorbed": Eq. 7 multiplied out in another order (tfm.py)
     # variant = "code" (reference spec cofinal.md)
     "code_hidden": 256, "code_heads": 1, "code_encoders": 1, "code_decoders": 2,
     "code_queries": 4, "code_ffn": 768, "code_fine_heads": 4,

@@ -22,6 +22,8 @@ Deliberate choices where the paper is silent or inconsistent (all documented in 
   mask and ``L_R``, the pooled ``H̃`` feeding both heads; ``use_fgs = false`` drops the FGS and
   ``L_F``, scoring ``S_C·(ŝ_C + ½)`` (grade centre; soft: expected grade).
 - ``input_norm`` (default off, not in the paper) puts a parameter-free LayerNorm on the clips.
+- ``tfm_form = "absorbed"`` multiplies Eq. 7 out with the key/value projections moved onto the
+  P queries (same function, other rounding, 3-5x faster training steps on CPU; tfm.py).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from .fgs import FGS, dot_regression_loss
 from .gpm import GPM, PooledParsing
 from .grades import GradeGrid
 from .heads import ACT_MODES, ALIGN_MODES, Align, CoarseHead, activation
-from .tfm import TFM, ClipProjection
+from .tfm import TFM, TFM_FORMS, ClipProjection
 
 READOUTS = ("hard", "soft")
 
@@ -69,6 +71,7 @@ class PaperSettings:
     use_fgs: bool
     input_norm: bool
     etf_seed: int
+    tfm_form: str
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PaperSettings:
@@ -90,6 +93,8 @@ class PaperSettings:
                              f"{ACT_MODES}, got {config['align_mode']!r}, {config['act_mode']!r}")
         if float(config["soft_temperature"]) <= 0:
             raise UsageError("soft_temperature must be positive")
+        if config["tfm_form"] not in TFM_FORMS:
+            raise UsageError(f"tfm_form must be one of {TFM_FORMS}, got {config['tfm_form']!r}")
         return cls(
             grid=grid, procedures=int(config["procedures"]), dim_p=int(config["dim_p"]),
             dim_s=int(config["dim_s"]), dropout=float(config["dropout"]),
@@ -100,7 +105,7 @@ class PaperSettings:
             lambda_r=float(config["lambda_r"]) if config["use_lr"] else 0.0,
             use_tfm=bool(config["use_tfm"]), use_gpm=bool(config["use_gpm"]),
             use_fgs=bool(config["use_fgs"]), input_norm=bool(config["input_norm"]),
-            etf_seed=int(config["etf_seed"]),
+            etf_seed=int(config["etf_seed"]), tfm_form=str(config["tfm_form"]),
         )
 
 
@@ -113,8 +118,8 @@ class CoFInAl(AQAModel):
         self.grid = s.grid
         self.norm = nn.LayerNorm(feature_dim, elementwise_affine=False) if s.input_norm \
             else nn.Identity()
-        self.tfm: nn.Module = TFM(feature_dim, s.dim_p, s.procedures, s.dropout) if s.use_tfm \
-            else ClipProjection(feature_dim, s.dim_p, s.dropout)
+        self.tfm: nn.Module = TFM(feature_dim, s.dim_p, s.procedures, s.dropout, s.tfm_form) \
+            if s.use_tfm else ClipProjection(feature_dim, s.dim_p, s.dropout)
         align = Align(s.align_mode, feature_dim)
         self.gpm: nn.Module = GPM(s.grid.grades, s.dim_p, s.dim_s, align) if s.use_gpm \
             else PooledParsing(s.dim_p, s.dim_s, align)
