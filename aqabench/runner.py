@@ -324,7 +324,7 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     record["provenance"]["plugins"] = registry.provenance(method.name, dataset.name,
                                                           bundle.backbone)
     record["identity"].update({k: ident[k] for k in ("size", "setting", "changed",
-                                                     "config_hash")})
+                                                     "config_hash", "numerics") if k in ident})
     record["profile"] = run_profile(model, state.info, state.config, method.needs)
     return record, state, write_outputs(request, record, model, state)
 

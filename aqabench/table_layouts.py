@@ -85,6 +85,12 @@ def setting_of(record: dict[str, Any], defaults: DefaultsFn | None) -> str:
     return ", ".join(parts) or "Ours"
 
 
+def numerics_of(record: dict[str, Any]) -> list[str]:
+    """``["tfm_form=absorbed"]``: the record's numerics keys (MethodSpec.numerics) and values."""
+    config = record["provenance"].get("config", {})
+    return [f"{k}={config.get(k)}" for k in record["identity"].get("numerics") or ()]
+
+
 # --------------------------------------------------------------------------- row assembly
 def reported_rows(entries: list[dict[str, Any]], keys: list[ColKey],
                   labels_of: Callable[[dict[str, Any]], list[str]],
@@ -299,14 +305,15 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
     seen: set[tuple[str, str]] = set()
     devices: set[str] = set()
     threads: set[int] = set()
-    runs = [{**r["profile"], "identity": r["identity"]} for r in records
-            if isinstance(r.get("profile"), dict) and "macs" in r["profile"]]
+    runs = [{**r["profile"], "identity": r["identity"], "numerics": numerics_of(r)}
+            for r in records if isinstance(r.get("profile"), dict) and "macs" in r["profile"]]
     for prof in profiles + runs:  # profile files first: they carry latency
         lat = prof.get("latency") or None
         label = DISPLAY.get(prof["identity"]["method"], prof["identity"]["method"])
         if prof["identity"].get("variant"):
             label += f" ({prof['identity']['variant']})"
         shape = [f"T={prof.get('clips')}"] if prof.get("clips") != 68 else []
+        shape += prof.get("numerics") or []  # counted on what ran: another order, other MACs
         if prof.get("feature_dim", 1024) != 1024:
             shape.append(f"D={prof['feature_dim']}")
         if shape:

@@ -42,3 +42,21 @@ def test_ablation_switch_from_the_cli(switch: str, tmp_path: Path) -> None:
 def test_unknown_switch_is_rejected() -> None:
     assert main(["run", "--method", "cofinal", "--dataset", "toy-synth", "--size", "tiny",
                  "--set", "use_tmf=false"]) == 2
+
+
+def test_absorbed_tfm_run_is_read_as_the_default_model(tmp_path: Path) -> None:
+    """--set tfm_form=absorbed: a record of its own (name and hash), listing the key under
+    identity.numerics, its setting the default one, so a table shows it as 'Ours'."""
+    from aqabench.leaderboard import _defaults
+    from aqabench.table_layouts import setting_of
+
+    argv = ["run", "--method", "cofinal", "--dataset", "toy-synth", "--size", "tiny",
+            "--epochs", "2", "--out", str(tmp_path), "--set", "tfm_form=absorbed"]
+    assert main(argv) == 0  # the paper's sizes: SMALL's keys would be a setting of their own
+    path = next(tmp_path.glob("*.json"))
+    record = json.loads(path.read_text())
+    assert "tfm_form-absorbed" in path.name
+    assert record["identity"]["numerics"] == ["tfm_form"]
+    assert record["identity"]["setting"] is None
+    assert setting_of(record, _defaults) == "Ours"
+    assert np.ptp(record["predictions"]["final"]) > 0
