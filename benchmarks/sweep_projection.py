@@ -37,7 +37,8 @@ from aqabench.bench import Cell, Suite
 from aqabench.config import parse_seeds
 from aqabench.plugins import Registry, get_registry
 from aqabench.results import load_records
-from aqabench.runner import resolve_config, setting_tag
+from aqabench import identity
+from aqabench.runner import resolve_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (ROOT / "leaderboards" / "validity", ROOT / "leaderboards" / "results")
@@ -56,14 +57,22 @@ class Timing:
 Key = tuple[str, str, str | None, str | None, str]  # method, dataset, subset, setting, size
 
 
+def timed_setting(ident: dict, config: dict) -> str | None:
+    """A record's setting with its numerics keys put back (``tfm_form=absorbed`` computes the
+    same function as the default but not in the same time, so timings keep them apart)."""
+    numerics = {k: config[k] for k in ident.get("numerics", ())}
+    parts = [p for p in (ident.get("setting"), identity.tag(numerics)) if p]
+    return ",".join(parts) or None
+
+
 def measurements(folders: Iterable[Path]) -> dict[Key, list[Timing]]:
     """The wall seconds of every record under ``folders``, by identity (seeds pooled)."""
     found: dict[Key, list[Timing]] = {}
     for folder in folders:
         for record in load_records([folder]):
             ident, prov = record["identity"], record["provenance"]
-            key = (ident["method"], ident["dataset"], ident.get("subset"), ident.get("setting"),
-                   ident.get("size", "full"))
+            key = (ident["method"], ident["dataset"], ident.get("subset"),
+                   timed_setting(ident, prov["config"]), ident.get("size", "full"))
             found.setdefault(key, []).append(
                 Timing(folder.name, int(prov["config"]["epochs"]), float(prov["wall_seconds"])))
     return found
@@ -73,7 +82,8 @@ def cell_plan(suite: Suite, cell: Cell, registry: Registry) -> tuple[Key, int]:
     """The identity key of ``cell`` and the epochs its resolved config runs."""
     method, dataset = registry.method(cell.method), registry.dataset(cell.dataset)
     config = resolve_config(method, dataset, cell.subset, suite.request(cell, None, None))
-    setting = setting_tag(method, dataset.name, cell.subset, config)
+    ident = identity.run_identity(method, dataset.name, cell.subset, cell.size, config)
+    setting = timed_setting(ident, config)
     return (cell.method, cell.dataset, cell.subset, setting, cell.size), int(config["epochs"])
 
 

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from sweep_projection import Timing, estimate, main, makespan  # noqa: E402
+from sweep_projection import Timing, estimate, main, makespan, timed_setting  # noqa: E402
 
 
 def test_makespan_places_cells_in_order_on_the_first_free_slot() -> None:
@@ -48,3 +48,17 @@ def test_the_paper_projection_reads_the_committed_records(capsys: pytest.Capture
     assert gdlt_ball.startswith("| gdlt rg-synth/Ball | 250 |")  # leaderboards/validity has it
     assert gdlt_ball.endswith("| measured |")
     assert all(f"| {n} | {n * 16} |" in out for n in (1, 8, 64))
+
+
+def test_numerics_keys_keep_their_timings_apart(capsys: pytest.CaptureFixture) -> None:
+    """A numerics key (cofinal's tfm_form) is not in a record's setting, but it changes the
+    time a cell takes: the projection keys timings by the setting with the numerics put back."""
+    config = {"tfm_form": "absorbed", "use_lr": False}
+    assert timed_setting({"setting": None}, config) is None
+    assert timed_setting({"setting": "use_lr=false", "numerics": ["tfm_form"]}, config) == (
+        'use_lr=false,tfm_form="absorbed"')
+    main(["--suite", "ci", "--seeds", "0"])
+    out = capsys.readouterr().out
+    cell = next(line for line in out.splitlines()
+                if line.startswith('| cofinal rg-synth/Ball [tfm_form="absorbed"] |'))
+    assert cell.endswith("| measured |")  # the ci suite's cells run the absorbed form
