@@ -33,11 +33,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aqabench import identity
 from aqabench.bench import Cell, Suite
 from aqabench.config import parse_seeds
 from aqabench.plugins import Registry, get_registry
 from aqabench.results import load_records
-from aqabench import identity
 from aqabench.runner import resolve_config
 
 ROOT = Path(__file__).resolve().parent.parent
