@@ -8,12 +8,14 @@ method's twin SRCC beside the published VST and I3D figures, whether it beats th
 floor, and Kendall's τ between the twin's order and the published order (per subset, and over
 every within-subset pair pooled), against the VST rows (the features the methods' headline
 numbers use) and against the I3D rows (the backbone the twins' nuisance statistics were
-measured on). One seed per cell, so each within-subset pair is also tested for significance:
-a paired bootstrap over the test videos (:func:`aqabench.stats.paired_bootstrap`) says whether
-the twin's order of the two methods is resolved at all (p < 0.05) before it is counted as
-agreeing with or reversing the published order; it covers test-set sampling, not training-seed
-noise. ``benchmarks/twin_validity.py`` prints it; the leaderboard README shows it beside the
-tables.
+measured on). A cell's twin SRCC is the mean over the seeds its records hold (the
+``validity`` suite runs seed 0; ``validity-seeds`` adds seeds 1 and 2 on RG Ball). Each
+within-subset pair is also tested for significance before it is counted as agreeing with or
+reversing the published order: where both cells have two or more seeds, Welch's t over the
+seeds (:func:`aqabench.stats.separated`, the test the tables use: it covers training-seed
+noise); otherwise a paired bootstrap over the test videos of their seed-matched records
+(:func:`aqabench.stats.paired_bootstrap`: test-set sampling only). Resolved means p < 0.05.
+``benchmarks/twin_validity.py`` prints it; the leaderboard README shows it beside the tables.
 """
 
 from __future__ import annotations
@@ -56,9 +58,11 @@ def published(backbone: str = "VST"
 Key = tuple[str, str, "str | None"]
 
 
-def twin_records(records: list[dict[str, Any]], protocol: str) -> dict[Key, dict[str, Any]]:
-    """(label, subset, setting) -> the record that has a ``protocol`` block."""
-    out = {}
+def twin_records(records: list[dict[str, Any]], protocol: str
+                 ) -> dict[Key, list[dict[str, Any]]]:
+    """(label, subset, setting) -> its records that have a ``protocol`` block, one per seed
+    (the last read wins), in seed order."""
+    out: dict[Key, dict[int, dict[str, Any]]] = {}
     for record in records:
         ident = record["identity"]
         key = (ident["method"], ident.get("variant"))
@@ -66,14 +70,25 @@ def twin_records(records: list[dict[str, Any]], protocol: str) -> dict[Key, dict
         if label is None or record.get(protocol) is None:
             continue
         setting = None if key in EXTRA else ident.get("setting")  # the variant is the label
-        out[(label, ident["subset"], setting)] = record
-    return out
+        out.setdefault((label, ident["subset"], setting), {})[int(ident["seed"])] = record
+    return {key: [by_seed[s] for s in sorted(by_seed)] for key, by_seed in out.items()}
+
+
+def seed_values(runs: list[dict[str, Any]], protocol: str) -> list[float]:
+    """The ``protocol`` SRCC of each seed's record."""
+    return [float(record[protocol]["srcc"]) for record in runs]
 
 
 def twin_scores(records: list[dict[str, Any]], protocol: str) -> dict[Key, float]:
-    """(label, subset, setting) -> the record's SRCC under ``protocol``."""
-    return {key: float(record[protocol]["srcc"])
-            for key, record in twin_records(records, protocol).items()}
+    """(label, subset, setting) -> the mean over seeds of the records' SRCC under ``protocol``."""
+    return {key: float(np.mean(seed_values(runs, protocol)))
+            for key, runs in twin_records(records, protocol).items()}
+
+
+def shown(runs: list[dict[str, Any]], protocol: str) -> str:
+    """A cell's twin SRCC as the report prints it: the value, or mean ± std (n=seeds)."""
+    mean, std, n = stats.seed_summary(seed_values(runs, protocol))
+    return f"{mean:.3f}" if std is None else f"{mean:.3f} ± {std:.3f} (n={n})"
 
 
 def covered(scores: dict[Key, float]) -> list[str]:
@@ -86,12 +101,23 @@ def tau(twin: list[float], real: list[float]) -> float:
     return float(kendalltau(twin, real).statistic) if len(twin) > 1 else float("nan")
 
 
-def resolved(a: dict[str, Any], b: dict[str, Any], protocol: str, seed: int) -> bool | None:
-    """Whether the twin separates two methods' records on the same test videos (paired
-    bootstrap p < ALPHA); None when they cannot be paired (no ``protocol`` predictions, or
-    other videos): :func:`aqabench.compare.aligned` decides, as for ``aqabench compare``."""
+def resolved(a: list[dict[str, Any]], b: list[dict[str, Any]], protocol: str, seed: int
+             ) -> bool | None:
+    """Whether the twin separates two cells (p < ALPHA): Welch's t over seeds when both have
+    two or more; otherwise a paired bootstrap over the test videos of the records of their
+    first shared seed. None when neither applies (no shared seed, no ``protocol``
+    predictions, other videos: :func:`aqabench.compare.aligned` decides, as for
+    ``aqabench compare``)."""
+    if len(a) >= 2 and len(b) >= 2:
+        return stats.separated(seed_values(a, protocol), None, seed_values(b, protocol), None,
+                               ALPHA)
+    seeds_b = {record["identity"]["seed"]: record for record in b}
+    shared = [record for record in a if record["identity"]["seed"] in seeds_b]
+    if not shared:
+        return None
     try:
-        pred_a, pred_b, truth = aligned(a, b, protocol, "validity")
+        pred_a, pred_b, truth = aligned(shared[0], seeds_b[shared[0]["identity"]["seed"]],
+                                        protocol, "validity")
     except UsageError:
         return None
     result = stats.paired_bootstrap(pred_a, pred_b, truth, n_resamples=2000, seed=seed)
@@ -103,7 +129,7 @@ def pooled_tau(pairs: list[tuple[float, float]]) -> float:
     return float(np.mean([np.sign(t) * np.sign(r) for t, r in pairs]))
 
 
-def ranking(records: dict[Key, dict[str, Any]], scores: dict[Key, float], protocol: str
+def ranking(records: dict[Key, list[dict[str, Any]]], scores: dict[Key, float], protocol: str
             ) -> list[str]:
     """Per-subset and pooled τ against the VST and the I3D rows, with the resolved pairs."""
     lines: list[str] = []
@@ -136,8 +162,9 @@ def ranking(records: dict[Key, dict[str, Any]], scores: dict[Key, float], protoc
                           for s, t in per_subset)
         lines.append(f"- Kendall τ vs the {backbone} rows: {shown}; pooled over {len(pairs)} "
                      f"within-subset pairs: τ = {pooled_tau(pairs):.2f} (1 = the published "
-                     f"order, 0 = chance, −1 = reversed); resolved by the twin (paired "
-                     f"bootstrap p < {ALPHA}): {agree} agree, {reverse} reversed, "
+                     f"order, 0 = chance, −1 = reversed); resolved by the twin (p < "
+                     f"{ALPHA}: Welch's t over seeds where both cells have ≥ 2, else a paired "
+                     f"bootstrap over test videos): {agree} agree, {reverse} reversed, "
                      f"{unresolved} not resolved")
     return lines
 
@@ -163,22 +190,24 @@ def report(records: list[dict[str, Any]], protocol: str) -> list[str]:
             other = i3d.get((name, subset))
             above = "–" if ridge is None else ("yes" if t > ridge else "**no**")
             beats.append(above == "yes")
-            lines.append(f"| {subset} | {name} | {t:.3f} | {r:.3f} | "
+            lines.append(f"| {subset} | {name} | {shown(chosen[(name, subset, None)], protocol)} | "
+                         f"{r:.3f} | "
                          f"{'–' if other is None else f'{other:.3f}'} | {t - r:+.3f} | {above} |")
         for label in EXTRA.values():  # beside, not ranked (ridge stands for C3D+SVR)
             if (label, subset, None) in scores:
-                value = scores[(label, subset, None)]
+                value = shown(chosen[(label, subset, None)], protocol)
                 ref = vst.get(("C3D+SVR", subset)) if label == "ridge" else None
-                shown = "–" if ref is None else f"{ref:.3f} (C3D+SVR)"
-                lines.append(f"| {subset} | {label} | {value:.3f} | {shown} | | | |")
+                published_ref = "–" if ref is None else f"{ref:.3f} (C3D+SVR)"
+                lines.append(f"| {subset} | {label} | {value} | {published_ref} | | | |")
     lines.append("")
     lines += ranking(chosen, scores, protocol)
     lines.append(f"- paper methods above ridge: {sum(beats)} of {len(beats)}")
-    ablation = [(ABLATIONS[s], scores[("CoFInAl", "Ball", s)], tab3[(ABLATIONS[s], "Ball")])
+    ablation = [(ABLATIONS[s], scores[("CoFInAl", "Ball", s)], tab3[(ABLATIONS[s], "Ball")],
+                 shown(chosen[("CoFInAl", "Ball", s)], protocol))
                 for s in ABLATIONS if ("CoFInAl", "Ball", s) in scores]
     if len(ablation) > 1:
         lines += ["", "| CoFInAl on RG Ball | twin | Tab. 3 |", "|---|---|---|"]
-        lines += [f"| {name} | {t:.3f} | {r:.3f} |" for name, t, r in ablation]
+        lines += [f"| {name} | {text} | {r:.3f} |" for name, _t, r, text in ablation]
         lines.append(f"- Kendall τ of the ablation order vs Tab. 3: "
                      f"{tau([a[1] for a in ablation], [a[2] for a in ablation]):.2f}")
     return lines

@@ -6,11 +6,13 @@ ablations on RG Ball) and compares them with the published VST rows of CoFInAl T
 ablation rows of Tab. 3 (``aqabench/reported/``). It prints, per subset, each method's
 twin SRCC (final epoch, and best epoch chosen on test as the papers do) beside the published
 one and the difference, whether it beats the ``ridge`` floor, and Kendall's τ between the twin's
-order and the published order (per subset, and over every within-subset pair pooled). The twin
+order and the published order (per subset, and over every within-subset pair pooled); a cell
+with several seeds is their mean, and its pairs are tested over seeds. The twin
 was calibrated on ``ridge`` alone (``benchmarks/calibrate_twins.py``); nothing here was tuned.
 
     aqabench bench --suite validity --out leaderboards/validity   # resumable, ~1.5 h, 2 cores
     python benchmarks/twin_validity.py leaderboards/validity [--protocol final|best]
+    aqabench bench --suite validity-seeds --out leaderboards/validity   # RG Ball, seeds 1-2
     aqabench bench --suite validity-unseen --out leaderboards/validity-unseen --executor ray
     python benchmarks/twin_validity.py leaderboards/validity-unseen  # Clubs, Ribbon, PCS
     python benchmarks/twin_validity.py leaderboards/validity leaderboards/validity-unseen  # all

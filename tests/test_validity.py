@@ -9,7 +9,7 @@ import numpy as np
 
 from aqabench.leaderboard import render_all
 from aqabench.results import write_record
-from aqabench.validity import published, report
+from aqabench.validity import published, report, resolved, twin_records
 
 from .fake_records import fake_record, labels
 
@@ -17,13 +17,15 @@ from .fake_records import fake_record, labels
 ORDER = [("cofinal", "paper"), ("gdlt", None), ("hgcn", None), ("mslstm", "paper")]
 
 
-def records_with_quality(qualities: list[float], subset: str = "Ball") -> list[dict[str, Any]]:
+def records_with_quality(qualities: list[float], subset: str = "Ball", seed: int = 0
+                         ) -> list[dict[str, Any]]:
     """One RG record per method in ORDER, plus ridge; prediction noise falls with quality."""
     truth = labels(50)
     out = []
     for (method, variant), q in zip(ORDER + [("ridge", None)], qualities + [0.05]):
-        noise = np.random.default_rng(len(out)).normal(0, truth.std(), truth.size)
-        record = fake_record(method, "rg-synth", subset, q * truth + (1 - q) * noise, truth)
+        noise = np.random.default_rng(len(out) + 10 * seed).normal(0, truth.std(), truth.size)
+        record = fake_record(method, "rg-synth", subset, q * truth + (1 - q) * noise, truth,
+                             seed=seed)
         record["identity"]["variant"] = variant
         out.append(record)
     return out
@@ -77,6 +79,30 @@ def test_pairs_are_counted_resolved_only_when_the_twin_separates_them() -> None:
         record["final"] = same[0]["final"]
     ties = report(same, "final")
     assert "0 agree, 0 reversed, 6 not resolved" in figure(ties, "- Kendall τ vs the VST")
+
+
+def test_cells_with_seeds_are_their_mean_and_are_tested_over_seeds() -> None:
+    """Three seeds a cell: the twin column is mean ± std (n=3) and τ reads the means. A pair
+    the seed-0 records separate on the test videos is not resolved when the seeds disagree on
+    its order (Welch's t over seeds), and is when they agree."""
+    flip = [[0.95, 0.05, 0.35, 0.3], [0.05, 0.95, 0.35, 0.3], [0.95, 0.05, 0.35, 0.3]]
+    runs = [records_with_quality(q, seed=seed) for seed, q in enumerate(flip)]
+    seed0 = twin_records(runs[0], "final")
+    cofinal, gdlt = ("CoFInAl", "Ball", None), ("GDLT", "Ball", None)
+    assert resolved(seed0[cofinal], seed0[gdlt], "final", 1) is True  # on the videos
+    three = twin_records([r for seed in runs for r in seed], "final")
+    assert [r["identity"]["seed"] for r in three[cofinal]] == [0, 1, 2]
+    assert resolved(three[cofinal], three[gdlt], "final", 1) is False  # over seeds
+    lines = report([r for seed in runs for r in seed], "final")
+    row = figure(lines, "| Ball | CoFInAl |")
+    assert "(n=3)" in row and " ± " in row
+    means = {line.split(" | ")[1]: float(line.split(" | ")[2].split()[0])
+             for line in lines if line.startswith("| Ball |") and "(n=3)" in line}
+    assert means["CoFInAl"] > means["GDLT"]  # 2 seeds of 3 put CoFInAl first
+    steady = [r for seed in range(3)
+              for r in records_with_quality([0.95, 0.65, 0.35, 0.05], seed=seed)]
+    assert "6 agree, 0 reversed, 0 not resolved" in figure(report(steady, "final"),
+                                                          "- Kendall τ vs the VST")
 
 
 def test_method_below_ridge_is_flagged_and_no_records_give_no_report() -> None:
