@@ -105,6 +105,23 @@ def test_cells_with_seeds_are_their_mean_and_are_tested_over_seeds() -> None:
                                                           "- Kendall τ vs the VST")
 
 
+def test_ablations_are_compared_on_the_seeds_they_all_have() -> None:
+    """"Ours" with seeds 0-2 against ablations of seed 0: the ablation table reads seed 0."""
+    records = [r for seed in range(3)
+               for r in records_with_quality([0.9, 0.7, 0.5, 0.3], seed=seed)]
+    truth = labels(50)
+    for k, setting in enumerate(("use_lr=false", "use_tfm=false")):
+        record = fake_record("cofinal", "rg-synth", "Ball", truth + k, truth)  # SRCC 1
+        record["identity"].update(variant="paper", setting=setting)
+        records.append(record)
+    lines = report(records, "final")
+    ours = figure(lines, "| Ours |")
+    seed0 = next(r for r in records if r["identity"]["method"] == "cofinal"
+                 and r["identity"]["seed"] == 0 and r["identity"]["setting"] is None)
+    assert ours == f"| Ours | {seed0['final']['srcc']:.3f} | 0.809 |"  # seed 0 alone, no n=3
+    assert "(n=3)" in figure(lines, "| Ball | CoFInAl |")  # the main table keeps all three
+
+
 def test_method_below_ridge_is_flagged_and_no_records_give_no_report() -> None:
     records = records_with_quality([0.9, 0.7, 0.5, 0.3])
     records[-1] = fake_record("ridge", "rg-synth", "Ball", labels(50), labels(50))  # perfect
