@@ -181,8 +181,8 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
 VALIDITY_SECTIONS = (
     ("validity", "Twin validity (the `validity` suite, paper protocols)",
      "Do the twins rank the paper methods as real features do? Seed 0 in every cell; RG "
-     "Ball's main-table cells also seeds 1 and 2 (the `validity-seeds` suite), so their pairs "
-     "are tested over seeds."),
+     "Ball's and Hoop's main-table cells also seeds 1 and 2 (the `validity-seeds` suite), "
+     "so their pairs are tested over seeds."),
     ("validity-unseen", "Twin validity on unseen subsets (`validity-unseen`)",
      "The same question, the same protocols, on the subsets that no choice of the twins, the "
      "calibration or the corrections after the first validity run looked at (RG Clubs and "
