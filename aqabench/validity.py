@@ -9,7 +9,7 @@ floor, and Kendall's τ between the twin's order and the published order (per su
 every within-subset pair pooled), against the VST rows (the features the methods' headline
 numbers use) and against the I3D rows (the backbone the twins' nuisance statistics were
 measured on). A cell's twin SRCC is the mean over the seeds its records hold (the
-``validity`` suite runs seed 0; ``validity-seeds`` adds seeds 1 and 2 on RG Ball). Each
+``validity`` suite runs seed 0; ``validity-seeds`` adds seeds 1 and 2 on RG Ball and Hoop). Each
 within-subset pair is also tested for significance before it is counted as agreeing with or
 reversing the published order: where both cells have two or more seeds, Welch's t over the
 seeds (:func:`aqabench.stats.separated`, the test the tables use: it covers training-seed
@@ -79,9 +79,14 @@ def seed_values(runs: list[dict[str, Any]], protocol: str) -> list[float]:
     return [float(record[protocol]["srcc"]) for record in runs]
 
 
+def cell_mean(runs: list[dict[str, Any]], protocol: str) -> float:
+    """A cell's twin SRCC: the mean over its seeds' records."""
+    return float(np.mean(seed_values(runs, protocol)))
+
+
 def twin_scores(records: list[dict[str, Any]], protocol: str) -> dict[Key, float]:
     """(label, subset, setting) -> the mean over seeds of the records' SRCC under ``protocol``."""
-    return {key: float(np.mean(seed_values(runs, protocol)))
+    return {key: cell_mean(runs, protocol)
             for key, runs in twin_records(records, protocol).items()}
 
 
@@ -111,13 +116,13 @@ def resolved(a: list[dict[str, Any]], b: list[dict[str, Any]], protocol: str, se
     if len(a) >= 2 and len(b) >= 2:
         return stats.separated(seed_values(a, protocol), None, seed_values(b, protocol), None,
                                ALPHA)
-    seeds_b = {record["identity"]["seed"]: record for record in b}
-    shared = [record for record in a if record["identity"]["seed"] in seeds_b]
-    if not shared:
+    b_by_seed = {record["identity"]["seed"]: record for record in b}
+    pair = next(((record, b_by_seed[record["identity"]["seed"]]) for record in a
+                 if record["identity"]["seed"] in b_by_seed), None)
+    if pair is None:
         return None
     try:
-        pred_a, pred_b, truth = aligned(shared[0], seeds_b[shared[0]["identity"]["seed"]],
-                                        protocol, "validity")
+        pred_a, pred_b, truth = aligned(*pair, protocol, "validity")
     except UsageError:
         return None
     result = stats.paired_bootstrap(pred_a, pred_b, truth, n_resamples=2000, seed=seed)
@@ -182,7 +187,7 @@ def ablation_rows(chosen: dict[Key, list[dict[str, Any]]], tab3: dict[tuple[str,
     rows = []
     for setting, runs in cells.items():
         kept = [r for r in runs if r["identity"]["seed"] in shared]
-        rows.append((ABLATIONS[setting], float(np.mean(seed_values(kept, protocol))),
+        rows.append((ABLATIONS[setting], cell_mean(kept, protocol),
                      tab3[(ABLATIONS[setting], "Ball")], shown(kept, protocol)))
     return rows
 

@@ -12,7 +12,7 @@ was calibrated on ``ridge`` alone (``benchmarks/calibrate_twins.py``); nothing h
 
     aqabench bench --suite validity --out leaderboards/validity   # resumable, ~1.5 h, 2 cores
     python benchmarks/twin_validity.py leaderboards/validity [--protocol final|best]
-    aqabench bench --suite validity-seeds --out leaderboards/validity   # RG Ball, seeds 1-2
+    aqabench bench --suite validity-seeds --out leaderboards/validity   # RG Ball, Hoop: seeds 1-2
     aqabench bench --suite validity-unseen --out leaderboards/validity-unseen --executor ray
     python benchmarks/twin_validity.py leaderboards/validity-unseen  # Clubs, Ribbon, PCS
     python benchmarks/twin_validity.py leaderboards/validity leaderboards/validity-unseen  # all
