@@ -180,9 +180,9 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
 #: (records folder = suite name, section title, what it asks) of the twin validity sections
 VALIDITY_SECTIONS = (
     ("validity", "Twin validity (the `validity` suite, paper protocols)",
-     "Do the twins rank the paper methods as real features do? Seed 0 in every cell; RG "
-     "Ball's and Hoop's main-table cells also seeds 1 and 2 (the `validity-seeds` suite), "
-     "so their pairs are tested over seeds."),
+     "Do the twins rank the paper methods as real features do? Seed 0 in every cell; the "
+     "main-table cells of RG Ball, RG Hoop and Fis-V TES also seeds 1 and 2 (the "
+     "`validity-seeds` suite), so their pairs are tested over seeds."),
     ("validity-unseen", "Twin validity on unseen subsets (`validity-unseen`)",
      "The same question, the same protocols, on the subsets that no choice of the twins, the "
      "calibration or the corrections after the first validity run looked at (RG Clubs and "
@@ -191,6 +191,11 @@ VALIDITY_SECTIONS = (
      "The same question for `rg-synth-roster` / `fisv-synth-roster`, whose videos share "
      "athletes and events as Fis-V's do (docs/datasets.md, \"Rosters\"); not the default "
      "twins."),
+    ("validity-onevenue", "The one-venue bound (`validity-onevenue`)",
+     "The same cells on `rg-synth-onevenue`, the v5 RG twin without its per-video offset "
+     "(recalibrated on C3D+SVR): a sensitivity bound for the diagnosis that the offset lets "
+     "the learned methods memorise their training videos (docs/datasets.md); not a "
+     "candidate twin."),
 )
 
 

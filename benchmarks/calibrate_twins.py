@@ -17,6 +17,7 @@ pooled clip, which is the same model and loss as on the full sequences.
     python benchmarks/calibrate_twins.py                 # every RG apparatus and Fis-V
     python benchmarks/calibrate_twins.py --only Ball     # one (RG apparatus, or TES for Fis-V)
     python benchmarks/calibrate_twins.py --roster        # the roster twins
+    python benchmarks/calibrate_twins.py --onevenue      # the one-venue bound (RG only)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from aqabench_datasets import twin_cache
 from aqabench_datasets.twin_competitions import FisVRosterTwin, RGRosterTwin
 from aqabench_datasets.twin_routines import FisVTwin, RGTwin, RoutineTwin
 from aqabench_datasets.twin_stats import twin_videos
+from aqabench_datasets.twin_venue import RGOneVenueTwin
 
 #: CoFInAl Tab. 1, C3D+SVR (aqabench/reported/cofinal-tab1.json).
 PUBLISHED = {("rg-synth", "Ball"): 0.357, ("rg-synth", "Clubs"): 0.551,
@@ -144,8 +146,12 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=3)
     parser.add_argument("--roster", action="store_true",
                         help="the roster twins (rg-synth-roster, fisv-synth-roster)")
+    parser.add_argument("--onevenue", action="store_true",
+                        help="the one-venue bound (rg-synth-onevenue; it has no Fis-V twin)")
     args = parser.parse_args()
     rg_twin, fisv_twin = (RGRosterTwin, FisVRosterTwin) if args.roster else (RGTwin, FisVTwin)
+    if args.onevenue:
+        rg_twin = RGOneVenueTwin
     torch.set_num_threads(1)
     wanted = set(args.only or ["Ball", "Clubs", "Hoop", "Ribbon", "TES"])
     for apparatus in ("Ball", "Clubs", "Hoop", "Ribbon"):
@@ -161,7 +167,7 @@ def main() -> None:
         got = expected("rg-synth", apparatus, pops, gain, pa)
         print(f"{twin.name}:{apparatus:<8} gain={gain:.3f}  ridge {got:.3f} (published {target})",
               flush=True)
-    if "TES" in wanted:
+    if "TES" in wanted and not args.onevenue:
         tes, pcs = fisv_twin("TES", "full"), fisv_twin("PCS", "full")
         pops = [Population([tes, pcs], r, (args.train or tes.counts[0], args.test))
                 for r in range(args.replicates)]

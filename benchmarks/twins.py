@@ -50,7 +50,8 @@ from aqabench_datasets import twin_cache, twins
 SUBSETS = [("rg-synth", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
     [("fisv-synth", "TES"), ("fisv-synth", "PCS"), ("finediving-synth", None)] + \
     [("rg-synth-roster", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
-    [("fisv-synth-roster", "TES"), ("fisv-synth-roster", "PCS")]
+    [("fisv-synth-roster", "TES"), ("fisv-synth-roster", "PCS")] + \
+    [("rg-synth-onevenue", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")]
 
 
 def generation_seconds(name: str, subset: str | None) -> float:

@@ -56,6 +56,16 @@ def aqabench_register_datasets(register: Any) -> None:
             subsets=subsets, default_subset=default, synthetic=True, backbone="synthetic",
             table_layout="cofinal-tab1", citation=TWIN,
         ))
+    register(DatasetSpec(
+        name="rg-synth-onevenue",
+        loader="aqabench_datasets.twins:load_rg_onevenue",
+        info="aqabench_datasets.twins:info_rg_onevenue",
+        export="aqabench_datasets.export:export_rg",
+        description="sensitivity bound of rg-synth: the same story, no per-video offset (one "
+                    "camera, one venue; docs/datasets.md)",
+        subsets=RG_SUBSETS, default_subset="Ball", synthetic=True, backbone="synthetic",
+        table_layout="cofinal-tab1", citation=TWIN,
+    ))
     for name, stem, description in (
             ("finediving-synth", "finediving",
              "synthetic twin of FineDiving (96 frames x 368-d, DN, DD, 3 stages)"),

@@ -1,8 +1,8 @@
 """Loaders and ``info`` of the synthetic twins (``fisv-synth``, ``rg-synth``,
-``finediving-synth``, and the candidates ``rg-synth-roster``, ``fisv-synth-roster``,
-``finediving-synth-events``). The stories live in :mod:`twin_routines`,
-:mod:`twin_competitions`, :mod:`twin_diving` and :mod:`twin_diving_events`, the seeding and
-caching in :mod:`twin_cache`."""
+``finediving-synth``, the candidates ``rg-synth-roster``, ``fisv-synth-roster``,
+``finediving-synth-events``, and the sensitivity bound ``rg-synth-onevenue``). The stories live
+in :mod:`twin_routines`, :mod:`twin_competitions`, :mod:`twin_venue`, :mod:`twin_diving` and
+:mod:`twin_diving_events`, the seeding and caching in :mod:`twin_cache`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .twin_competitions import FisVRosterTwin, RGRosterTwin
 from .twin_diving import FRAMES, DivingTwin
 from .twin_diving_events import DivingEventsTwin
 from .twin_routines import FISV_STATS, RG_STATS, FisVTwin, RGTwin
+from .twin_venue import RGOneVenueTwin
 
 SIZES = ("full", "tiny")
 
@@ -31,6 +32,8 @@ def make_twin(name: str, subset: str | None, size: str) -> Any:
         return RGRosterTwin(subset or "Ball", size)
     if name == "fisv-synth-roster":
         return FisVRosterTwin(subset or "TES", size)
+    if name == "rg-synth-onevenue":
+        return RGOneVenueTwin(subset or "Ball", size)
     if name == "finediving-synth":
         return DivingTwin(size)
     if name == "finediving-synth-events":
@@ -72,6 +75,14 @@ def info_rg_roster(request: DataRequest) -> dict[str, Any]:
 
 def info_fisv_roster(request: DataRequest) -> dict[str, Any]:
     return _info("fisv-synth-roster", request)
+
+
+def load_rg_onevenue(request: DataRequest) -> DataBundle:
+    return _load("rg-synth-onevenue", request)
+
+
+def info_rg_onevenue(request: DataRequest) -> dict[str, Any]:
+    return _info("rg-synth-onevenue", request)
 
 
 def load_finediving(request: DataRequest) -> DataBundle:
