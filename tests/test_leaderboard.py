@@ -84,6 +84,20 @@ def test_each_validity_folder_gets_its_own_section(board: Path, tmp_path: Path) 
     assert "| Ball | GDLT |" in section and "leaderboards/validity-roster/" in section
 
 
+def test_the_one_venue_bound_gets_its_section(board: Path, tmp_path: Path) -> None:
+    committed = Path(__file__).parents[1] / "leaderboards" / "validity-onevenue"
+    root = tmp_path / "board"
+    shutil.copytree(board, root)
+    (root / "validity-onevenue").mkdir()
+    for name in ("ridge__rg-synth-onevenue__Hoop__seed0.json",
+                 "hgcn__rg-synth-onevenue__Hoop__seed0.json"):
+        shutil.copy(committed / name, root / "validity-onevenue" / name)
+    readme = render_all(root)[root / "README.md"]
+    section = readme.split("## The one-venue bound (`validity-onevenue`)")[1]
+    assert "| Hoop | HGCN | 0.536 |" in section and "| Hoop | ridge | 0.533 |" in section
+    assert "Ball" not in section.split("## ")[0].split("| subset |")[1]  # only Hoop copied
+
+
 def test_the_unseen_subsets_get_their_section_with_their_own_rows(board: Path,
                                                                   tmp_path: Path) -> None:
     committed = Path(__file__).parents[1] / "leaderboards" / "validity-unseen"
