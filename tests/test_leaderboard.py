@@ -69,15 +69,21 @@ def test_cli_check_exit_codes(board: Path, run_cli) -> None:
     assert code == 1 and "README.md" in err
 
 
-def test_each_validity_folder_gets_its_own_section(board: Path, tmp_path: Path) -> None:
-    committed = Path(__file__).parents[1] / "leaderboards" / "validity-roster"
+def readme_with(board: Path, tmp_path: Path, folder: str, names: tuple[str, ...]) -> str:
+    """The README of ``board`` plus the committed records ``names`` of ``leaderboards/folder``."""
+    committed = Path(__file__).parents[1] / "leaderboards" / folder
     root = tmp_path / "board"
     shutil.copytree(board, root)
-    (root / "validity-roster").mkdir()
-    for name in ("ridge__rg-synth-roster__Ball__seed0.json",
-                 "gdlt__rg-synth-roster__Ball__seed0.json"):
-        shutil.copy(committed / name, root / "validity-roster" / name)
-    readme = render_all(root)[root / "README.md"]
+    (root / folder).mkdir()
+    for name in names:
+        shutil.copy(committed / name, root / folder / name)
+    return render_all(root)[root / "README.md"]
+
+
+def test_each_validity_folder_gets_its_own_section(board: Path, tmp_path: Path) -> None:
+    readme = readme_with(board, tmp_path, "validity-roster",
+                         ("ridge__rg-synth-roster__Ball__seed0.json",
+                          "gdlt__rg-synth-roster__Ball__seed0.json"))
     assert "## Twin validity of the roster candidates (`validity-roster`)" in readme
     assert "## Twin validity (the `validity` suite" not in readme  # no validity/ folder here
     section = readme.split("roster candidates")[1]
@@ -85,14 +91,9 @@ def test_each_validity_folder_gets_its_own_section(board: Path, tmp_path: Path) 
 
 
 def test_the_one_venue_bound_gets_its_section(board: Path, tmp_path: Path) -> None:
-    committed = Path(__file__).parents[1] / "leaderboards" / "validity-onevenue"
-    root = tmp_path / "board"
-    shutil.copytree(board, root)
-    (root / "validity-onevenue").mkdir()
-    for name in ("ridge__rg-synth-onevenue__Hoop__seed0.json",
-                 "hgcn__rg-synth-onevenue__Hoop__seed0.json"):
-        shutil.copy(committed / name, root / "validity-onevenue" / name)
-    readme = render_all(root)[root / "README.md"]
+    readme = readme_with(board, tmp_path, "validity-onevenue",
+                         ("ridge__rg-synth-onevenue__Hoop__seed0.json",
+                          "hgcn__rg-synth-onevenue__Hoop__seed0.json"))
     section = readme.split("## The one-venue bound (`validity-onevenue`)")[1]
     assert "| Hoop | HGCN | 0.536 |" in section and "| Hoop | ridge | 0.533 |" in section
     assert "Ball" not in section.split("## ")[0].split("| subset |")[1]  # only Hoop copied
