@@ -15,7 +15,9 @@ reversing the published order: where both cells have two or more seeds, Welch's 
 seeds (:func:`aqabench.stats.separated`, the test the tables use: it covers training-seed
 noise); otherwise a paired bootstrap over the test videos of their seed-matched records
 (:func:`aqabench.stats.paired_bootstrap`: test-set sampling only). Resolved means p < 0.05.
-``benchmarks/twin_validity.py`` prints it; the leaderboard README shows it beside the tables.
+The observed τ is read against what the records' own noise allows a perfect twin and a chance
+twin (:mod:`aqabench.validity_power`). ``benchmarks/twin_validity.py`` prints it; the
+leaderboard README shows it beside the tables.
 """
 
 from __future__ import annotations
@@ -225,6 +227,11 @@ def report(records: list[dict[str, Any]], protocol: str) -> list[str]:
     lines.append("")
     lines += ranking(chosen, scores, protocol)
     lines.append(f"- paper methods above ridge: {sum(beats)} of {len(beats)}")
+    from .validity_power import describe, power  # imported here: it builds on this module
+
+    bands = power(records, protocol)
+    if bands is not None:
+        lines += describe(bands)
     ablation = ablation_rows(chosen, tab3, protocol)
     if len(ablation) > 1:
         lines += ["", "| CoFInAl on RG Ball | twin | Tab. 3 |", "|---|---|---|"]

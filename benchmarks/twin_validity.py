@@ -17,6 +17,11 @@ was calibrated on ``ridge`` alone (``benchmarks/calibrate_twins.py``); nothing h
     python benchmarks/twin_validity.py leaderboards/validity-unseen  # Clubs, Ribbon, PCS
     python benchmarks/twin_validity.py leaderboards/validity leaderboards/validity-unseen  # all
 
+Each report ends with the τ a perfect twin and a chance twin would show under the records' own
+noise (:mod:`aqabench.validity_power`); ``--test-factor F --seeds K [--seed-std S]`` adds the bands
+for F times as many test videos and K seeds a cell (S: the seed noise to assume where the
+records have one seed each), to size a validity run before it is spent.
+
 The logic lives in :mod:`aqabench.validity`; the leaderboard README shows the same report.
 """
 
@@ -27,6 +32,7 @@ from pathlib import Path
 
 from aqabench.results import load_records
 from aqabench.validity import report
+from aqabench.validity_power import describe, power
 
 
 def main() -> None:
@@ -34,8 +40,24 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("records", nargs="+", type=Path, help="record files or folders")
     parser.add_argument("--protocol", choices=("final", "best"), default="final")
+    parser.add_argument("--test-factor", type=float, default=None, metavar="F",
+                        help="also the noise bands for F times as many test videos")
+    parser.add_argument("--seeds", type=int, default=None, metavar="K",
+                        help="with --test-factor: K seeds a cell (default: each cell's own)")
+    parser.add_argument("--seed-std", type=float, default=None, metavar="S",
+                        help="with --test-factor: the seed noise in Fisher z (default: pooled "
+                             "over the records' cells with >= 2 seeds)")
     args = parser.parse_args()
-    print("\n".join(report(load_records(args.records), args.protocol)))
+    if args.test_factor is not None and args.test_factor <= 0:
+        parser.error(f"--test-factor must be positive, got {args.test_factor}")
+    if args.seeds is not None and args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
+    records = load_records(args.records)
+    print("\n".join(report(records, args.protocol)))
+    if args.test_factor is not None:
+        bands = power(records, args.protocol, args.test_factor, args.seeds, args.seed_std)
+        if bands is not None:
+            print("\n".join(describe(bands)))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,83 @@
+"""Noise bands of the twin validity τ: what a perfect and a chance twin would show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from aqabench.validity import report
+from aqabench.validity_power import describe, power
+
+from .fake_records import fake_record, labels
+from .test_validity import records_with_quality
+
+
+def three_seeds(qualities: list[float]) -> list[dict[str, Any]]:
+    return [r for seed in range(3) for r in records_with_quality(qualities, seed=seed)]
+
+
+def test_perfect_band_is_high_the_null_band_is_centred_and_the_observed_sits_between() -> None:
+    bands = power(records_with_quality([0.9, 0.7, 0.5, 0.3]))
+    assert bands is not None and bands.pairs == 6
+    assert bands.observed == 1.0  # the fake records are in the published order
+    assert bands.perfect.mean > bands.null.mean + 0.25
+    assert abs(bands.null.mean) < 0.1
+    # published figures with their own noise can only blur a perfect twin's agreement
+    assert bands.noisy_reference.mean < bands.perfect.mean
+    assert bands.seed_std is None  # one seed a cell: test sampling only
+
+
+def test_more_test_videos_and_seeds_sharpen_the_perfect_band() -> None:
+    records = three_seeds([0.9, 0.7, 0.5, 0.3])
+    base, big = power(records), power(records, test_factor=25.0, seeds=10)
+    assert base is not None and big is not None
+    assert base.seed_std is not None and base.seed_std > 0
+    assert big.perfect.mean > base.perfect.mean
+    assert big.perfect.quantile(0.05) >= base.perfect.quantile(0.05)
+    # the chance twin stays at chance however large the split
+    assert abs(big.null.mean) < 0.1
+
+
+def test_bands_are_the_same_on_every_call() -> None:
+    records = records_with_quality([0.9, 0.7, 0.5, 0.3])
+    a, b = power(records), power(records)
+    assert a is not None and b is not None
+    assert np.array_equal(a.perfect.draws, b.perfect.draws)
+    assert np.array_equal(a.null.draws, b.null.draws)
+
+
+def test_a_constant_prediction_cell_adds_no_sampling_noise_and_does_not_crash() -> None:
+    records = records_with_quality([0.9, 0.7, 0.5, 0.3])
+    records[0]["predictions"]["final"] = [1.0] * len(records[0]["predictions"]["truth"])
+    records[0]["final"]["srcc"] = 0.0
+    bands = power(records)
+    assert bands is not None and np.isfinite(bands.perfect.draws).all()
+
+
+def test_records_without_predictions_give_no_bands() -> None:
+    records = records_with_quality([0.9, 0.7, 0.5, 0.3])
+    for record in records:
+        record["predictions"] = {}
+    assert power(records) is None
+    assert not any("What the noise allows" in line for line in report(records, "final"))
+
+
+def test_cells_tested_on_other_videos_are_left_out() -> None:
+    truth = labels(50)
+    records = records_with_quality([0.9, 0.7])[:2]
+    other = fake_record("hgcn", "rg-synth", "Ball", truth, truth,
+                        ids=[f"w{i:03d}" for i in range(50)])
+    bands = power(records + [other])
+    assert bands is not None and bands.pairs == 1  # CoFInAl-GDLT only
+
+
+def test_the_report_reads_the_observed_tau_against_the_bands() -> None:
+    lines = report(records_with_quality([0.9, 0.7, 0.5, 0.3]), "final")
+    text = "\n".join(lines)
+    assert "What the noise allows over these 6 pairs" in text
+    assert "a perfect twin (true SRCCs = the published VST ones)" in text
+    assert "at most the observed 1.00" in text
+    bands = power(records_with_quality([0.9, 0.7, 0.5, 0.3]))
+    assert bands is not None
+    assert describe(bands)[1].startswith("  - a perfect twin")
