@@ -139,18 +139,19 @@ def power(records: list[dict[str, Any]], protocol: str = "final", test_factor: f
         first = stats.predictions(chosen[(names[0], subset, None)][0], protocol)
         if first is None:
             continue
-        aligned = {m: _aligned_predictions(chosen[(m, subset, None)], first[0], protocol)
-                   for m in names}
-        names = [m for m in names if aligned[m] is not None]  # same videos as the first
-        cells = [aligned[m] for m in names]
-        if len(names) < 2:
+        aligned = [(m, _aligned_predictions(chosen[(m, subset, None)], first[0], protocol))
+                   for m in names]
+        kept = [(m, cell) for m, cell in aligned if cell is not None]  # the first's videos
+        if len(kept) < 2:
             continue
-        noise = _subset_noise(cells, rng, draws) / np.sqrt(test_factor)  # type: ignore[arg-type]
+        names, cells = [m for m, _ in kept], [cell for _, cell in kept]
+        noise = _subset_noise(cells, rng, draws) / np.sqrt(test_factor)
         if seed_std is not None:
             k = np.array([seeds or len(chosen[(m, subset, None)]) for m in names])
             noise = noise + rng.normal(0.0, 1.0, noise.shape) * seed_std / np.sqrt(k)
-        reference = _subset_noise(cells, rng, draws)  # type: ignore[arg-type]
-        if seed_std is not None:  # a published figure is one seed's run
+        # a published figure is one run: one seed's test sampling, one seed's training noise
+        reference = _subset_noise([cell[:1] for cell in cells], rng, draws)
+        if seed_std is not None:
             reference = reference + rng.normal(0.0, seed_std, reference.shape)
         truth = _z(np.array([tab1[(m, subset)] for m in names]))
         for i in range(len(names)):
