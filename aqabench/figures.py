@@ -8,7 +8,10 @@ check) and a ``draw_*`` function that writes PNG or PDF:
 - ``bars``: SRCC per method for each subset of a dataset (one panel per subset); error bars
   are the std over seeds (mean ± std) when a cell has several seeds, else the record's 95%
   bootstrap CI (``final.srcc_ci``; :mod:`aqabench.table_stats`); the twin's oracle ceiling
-  is a dashed line.
+  is a dashed line;
+- ``bands`` (the leaderboard's validity sections): the pooled τ a perfect, a perfect against
+  noisy published rows, and a chance twin would show (:mod:`aqabench.validity_power`), as
+  histograms, with the observed τ and the 0.5 target marked.
 
 matplotlib is the optional ``[plot]`` extra: without it :func:`pyplot` raises a one-line
 UsageError. Output is as deterministic as matplotlib allows (no creation date in PDFs, a
@@ -28,10 +31,12 @@ from .errors import UsageError
 from .stats import predictions
 from .table_layouts import method_label
 from .table_stats import cell_stats
+from .validity_power import TARGET, Power
 
 FORMATS = ("png", "pdf")
 KINDS = ("scatter", "curves", "bars")
 FIGURE_PREFIX = "srcc-"  # the bar charts: srcc-<dataset>.<format>
+BANDS_PREFIX = "tau-bands-"  # the validity bands: tau-bands-<records folder>.<format>
 HINT = "aqabench plot needs matplotlib: pip install 'aqabench[plot]' (or pip install matplotlib)"
 
 
@@ -231,3 +236,33 @@ def draw_board(records: Sequence[dict[str, Any]], folder: Path, fmt: str = "png"
     """One bar chart per dataset: ``<folder>/srcc-<dataset>.<fmt>``."""
     return [draw_bars(dataset, panels, folder / f"{FIGURE_PREFIX}{dataset}", fmt, protocol)
             for dataset, panels in bar_data(records, protocol).items()]
+
+
+def band_data(bands: Power) -> dict[str, Any]:
+    """Per hypothesis the share of draws (%) at each τ a pooled sign agreement can take
+    (steps of 2 / pairs), and the observed τ."""
+    values = np.linspace(-1.0, 1.0, bands.pairs + 1)
+    shares = {}
+    for label, band in (("perfect twin", bands.perfect),
+                        ("perfect twin, noisy published rows", bands.noisy_reference),
+                        ("chance twin", bands.null)):
+        nearest = np.abs(band.draws[:, None] - values[None, :]).argmin(axis=1)
+        shares[label] = 100.0 * np.bincount(nearest, minlength=values.size) / band.draws.size
+    return {"tau": values, "shares": shares, "observed": bands.observed, "pairs": bands.pairs}
+
+
+def draw_bands(title: str, bands: Power, path: Path, fmt: str = "png") -> Path:
+    plt = pyplot()
+    data = band_data(bands)
+    fig, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")
+    for (label, shares), color in zip(data["shares"].items(),
+                                      ("tab:green", "tab:olive", "tab:grey")):
+        ax.step(data["tau"], shares, where="mid", color=color, linewidth=1.4, label=label)
+    ax.axvline(data["observed"], color="tab:red", linestyle="--",
+               label=f"observed τ {data['observed']:.2f}")
+    ax.axvline(TARGET, color="black", linestyle=":", linewidth=0.8, label=f"target {TARGET}")
+    ax.set_xlabel(f"pooled Kendall τ against the published VST order ({data['pairs']} pairs)")
+    ax.set_ylabel("% of draws")
+    ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    return save(fig, path, fmt)

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import stats
 from .errors import DataError
-from .figures import FIGURE_PREFIX
+from .figures import BANDS_PREFIX, FIGURE_PREFIX
 from .identity import config_difference, unfilled_config
 from .results import load_records
 from .runner import method_defaults
@@ -165,6 +165,9 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
         if not (root / folder).is_dir():
             continue
         lines = report(load_records([root / folder]), "final")
+        if any(line.startswith("- What the noise allows") for line in lines):
+            lines += ["", f"![pooled τ of a perfect and a chance twin, and the observed one]"
+                          f"(figures/{BANDS_PREFIX}{folder}.png)"]
         if lines:
             sections.append(f"## {title}\n\n{what} Records in `leaderboards/{folder}/` "
                             f"(`aqabench bench --suite {folder} --out leaderboards/{folder}`, "
@@ -330,3 +333,19 @@ def check(files: dict[Path, str]) -> list[str]:
             problems.append(first_difference(path, _mask(committed, path),
                                              _mask(generated, path)))
     return problems
+
+
+def draw_validity_bands(root: Path) -> list[Path]:
+    """``figures/tau-bands-<folder>.png`` for each validity section with noise bands."""
+    from .figures import draw_bands
+    from .validity_power import power
+
+    drawn = []
+    for folder, title, _what in VALIDITY_SECTIONS:
+        if not (root / folder).is_dir():
+            continue
+        bands = power(load_records([root / folder]), "final")
+        if bands is not None:
+            drawn.append(draw_bands(title.replace("`", ""), bands,
+                                    root / "figures" / f"{BANDS_PREFIX}{folder}"))
+    return drawn

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
+from aqabench.figures import band_data
+from aqabench.leaderboard import draw_validity_bands, render_all
+from aqabench.results import write_record
 from aqabench.validity import report
 from aqabench.validity_power import describe, power
 
@@ -81,3 +86,27 @@ def test_the_report_reads_the_observed_tau_against_the_bands() -> None:
     bands = power(records_with_quality([0.9, 0.7, 0.5, 0.3]))
     assert bands is not None
     assert describe(bands)[1].startswith("  - a perfect twin")
+
+
+def test_band_figure_data_puts_every_draw_on_the_tau_grid() -> None:
+    bands = power(records_with_quality([0.9, 0.7, 0.5, 0.3]))
+    assert bands is not None
+    data = band_data(bands)
+    assert np.allclose(data["tau"], np.linspace(-1, 1, 7))  # 6 pairs: τ moves in steps of 1/3
+    for shares in data["shares"].values():
+        assert shares.sum() == pytest.approx(100.0)
+    assert data["shares"]["perfect twin"] @ data["tau"] / 100 == pytest.approx(bands.perfect.mean)
+    assert data["observed"] == bands.observed
+
+
+def test_the_leaderboard_links_and_draws_the_bands(tmp_path: Path) -> None:
+    root = tmp_path / "board"
+    for record in records_with_quality([0.9, 0.7, 0.5, 0.3]):
+        write_record(record, root / "validity")
+        write_record(record, root / "results")
+    readme = render_all(root)[root / "README.md"]
+    assert "(figures/tau-bands-validity.png)" in readme
+    pytest.importorskip("matplotlib")
+    drawn = draw_validity_bands(root)
+    assert drawn == [root / "figures" / "tau-bands-validity.png"]
+    assert drawn[0].stat().st_size > 0

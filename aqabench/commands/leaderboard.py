@@ -61,7 +61,7 @@ def main(args: argparse.Namespace) -> int:
 
     if args.action == "migrate":
         return migrate(args)
-    from ..leaderboard import board_inputs, check, render_all, write_all
+    from ..leaderboard import board_inputs, check, draw_validity_bands, render_all, write_all
 
     files = render_all(args.root)
     if args.check:
@@ -79,5 +79,6 @@ def main(args: argparse.Namespace) -> int:
         print(f"leaderboards: no figures ({figures.HINT})", file=sys.stderr)
         return 0
     drawn = figures.draw_board(board_inputs(args.root)[0], args.root / "figures")
+    drawn += draw_validity_bands(args.root)
     print(f"leaderboards: drew {len(drawn)} figures under {args.root / 'figures'}")
     return 0
