@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,7 +31,9 @@ from .errors import UsageError
 from .stats import predictions
 from .table_layouts import method_label
 from .table_stats import cell_stats
-from .validity_power import TARGET, Power
+
+if TYPE_CHECKING:  # the bands need scipy, which the CLI's parser must not import
+    from .validity_power import Power
 
 FORMATS = ("png", "pdf")
 KINDS = ("scatter", "curves", "bars")
@@ -252,6 +254,8 @@ def band_data(bands: Power) -> dict[str, Any]:
 
 
 def draw_bands(title: str, bands: Power, path: Path, fmt: str = "png") -> Path:
+    from .validity_power import TARGET
+
     plt = pyplot()
     data = band_data(bands)
     fig, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")

@@ -3,10 +3,10 @@ what the clips of one event share, and that the default diving twin did not chan
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from aqabench.api import DataRequest
 from aqabench_datasets import real_diving, twin_cache, twins
@@ -14,21 +14,49 @@ from aqabench_datasets.twin_diving import DivingTwin
 from aqabench_datasets.twin_diving_events import DivingEventsTwin
 from aqabench_datasets.twin_roster import between_share
 
+#: (split, part) -> (sum, sum of squares) of the tiny default diving twin, from the code whose
+#: bytes had sha256 prefix 3e7f647653b999f6 before the variant hooks (choose_dive, draw_skill,
+#: clip_offset, flight_embedding) were factored out of DivingTwin. Sums, not a byte digest: the
+#: features come out of float32 matmuls whose last bits depend on the CPU's BLAS kernels (the
+#: digest held on one machine and not on an AMD EPYC one, code unchanged); any real change of
+#: the twin moves these sums by far more than the 1e-6 allowed.
+DIVING_TINY_SUMS = {
+    ("train", "features"): (6986.836398177049, 2847620.6495238263),
+    ("train", "lengths"): (6144.0, 589824.0),
+    ("train", "scores"): (4259.700000000001, 294438.015),
+    ("train", "clean"): (4324.750405218174, 302707.21402674867),
+    ("train", "difficulty"): (207.0, 673.1400000000001),
+    ("train", "dive_number"): (156.0, 580.0),
+    ("train", "judge_scores"): (1315.0, 9366.0),
+    ("train", "transitions"): (6002.0, 335240.0),
+    ("test", "features"): (19256.73690197082, 1548799.4199433292),
+    ("test", "lengths"): (3072.0, 294912.0),
+    ("test", "scores"): (2277.25, 165139.1375),
+    ("test", "clean"): (2323.648455948049, 171486.63184941447),
+    ("test", "difficulty"): (106.5, 355.65),
+    ("test", "dive_number"): (89.0, 317.0),
+    ("test", "judge_scores"): (684.5, 5001.75),
+    ("test", "transitions"): (2797.0, 147157.0),
+}
 
-def split_digest(twin: object) -> str:
-    digest = hashlib.sha256()
+
+def split_sums(twin: object) -> dict[tuple[str, str], tuple[float, float]]:
+    out = {}
     for split in twin_cache.SPLITS:
         arrays = twin_cache.twin_splits(twin, None)[split]
-        for part in (arrays.features, arrays.lengths, arrays.scores, arrays.clean,
-                     *(arrays.extras[k] for k in sorted(arrays.extras))):
-            digest.update(np.ascontiguousarray(part).tobytes())
-    return digest.hexdigest()[:16]
+        parts = {"features": arrays.features, "lengths": arrays.lengths,
+                 "scores": arrays.scores, "clean": arrays.clean, **arrays.extras}
+        for name, part in parts.items():
+            x = np.asarray(part, dtype=np.float64)
+            out[(split, name)] = (float(x.sum()), float((x * x).sum()))
+    return out
 
 
 def test_the_default_diving_twin_is_unchanged_by_the_variant_hooks() -> None:
-    # the tiny twin's bytes as generated before the hooks (choose_dive, draw_skill,
-    # clip_offset, flight_embedding) were factored out of DivingTwin
-    assert split_digest(DivingTwin("tiny")) == "3e7f647653b999f6"
+    got = split_sums(DivingTwin("tiny"))
+    assert set(got) == set(DIVING_TINY_SUMS)
+    for key, want in DIVING_TINY_SUMS.items():
+        assert got[key] == pytest.approx(want, rel=1e-6), key
 
 
 def test_events_are_drawn_lazily_and_cover_the_test_split() -> None:

@@ -131,10 +131,16 @@ def test_method_below_ridge_is_flagged_and_no_records_give_no_report() -> None:
     assert report([], "final") == []
 
 
-def test_leaderboard_readme_shows_the_validity_report(tmp_path: Path) -> None:
+def board_with_validity(tmp_path: Path) -> Path:
+    """A leaderboard root whose ``validity`` and ``results`` hold the published-order records."""
     root = tmp_path / "board"
     for record in records_with_quality([0.9, 0.7, 0.5, 0.3]):
         write_record(record, root / "validity")
         write_record(record, root / "results")
+    return root
+
+
+def test_leaderboard_readme_shows_the_validity_report(tmp_path: Path) -> None:
+    root = board_with_validity(tmp_path)
     readme = render_all(root)[root / "README.md"]
     assert "## Twin validity" in readme and "VST rows: Ball 1.00" in readme

@@ -10,12 +10,11 @@ import pytest
 
 from aqabench.figures import band_data
 from aqabench.leaderboard import draw_validity_bands, render_all
-from aqabench.results import write_record
 from aqabench.validity import report
 from aqabench.validity_power import describe, power
 
 from .fake_records import fake_record, labels
-from .test_validity import records_with_quality
+from .test_validity import board_with_validity, records_with_quality
 
 
 def three_seeds(qualities: list[float]) -> list[dict[str, Any]]:
@@ -100,10 +99,7 @@ def test_band_figure_data_puts_every_draw_on_the_tau_grid() -> None:
 
 
 def test_the_leaderboard_links_and_draws_the_bands(tmp_path: Path) -> None:
-    root = tmp_path / "board"
-    for record in records_with_quality([0.9, 0.7, 0.5, 0.3]):
-        write_record(record, root / "validity")
-        write_record(record, root / "results")
+    root = board_with_validity(tmp_path)
     readme = render_all(root)[root / "README.md"]
     assert "(figures/tau-bands-validity.png)" in readme
     pytest.importorskip("matplotlib")
