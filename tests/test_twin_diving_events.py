@@ -17,9 +17,9 @@ from aqabench_datasets.twin_roster import between_share
 #: (split, part) -> (sum, sum of squares) of the tiny default diving twin, from the code whose
 #: bytes had sha256 prefix 3e7f647653b999f6 before the variant hooks (choose_dive, draw_skill,
 #: clip_offset, flight_embedding) were factored out of DivingTwin. Sums, not a byte digest: the
-#: features come out of float32 matmuls whose last bits depend on the CPU's BLAS kernels (the
-#: digest held on one machine and not on an AMD EPYC one, code unchanged); any real change of
-#: the twin moves these sums by far more than the 1e-6 allowed.
+#: features come out of float32 matmuls whose last bits depend on numpy's OpenBLAS kernels (the
+#: digest holds with the SkylakeX kernels, not with OPENBLAS_CORETYPE=Haswell, code unchanged);
+#: any real change of the twin moves these sums by far more than the 1e-6 allowed.
 DIVING_TINY_SUMS = {
     ("train", "features"): (6986.836398177049, 2847620.6495238263),
     ("train", "lengths"): (6144.0, 589824.0),
