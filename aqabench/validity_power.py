@@ -35,7 +35,18 @@ from typing import Any
 import numpy as np
 
 from . import stats
-from .validity import METHODS, Key, covered, pooled_tau, published, twin_records
+from .compare import aligned
+from .errors import UsageError
+from .validity import (
+    METHODS,
+    Key,
+    cell_mean,
+    covered,
+    pooled_tau,
+    published,
+    seed_values,
+    twin_records,
+)
 
 #: draws per band; the seed makes every band the same on every machine
 DRAWS = 2000
@@ -77,18 +88,18 @@ class Power:
     seeds: int | None
 
 
-def _aligned_predictions(runs: list[dict[str, Any]], ids: list[str], protocol: str
+def _aligned_predictions(first: dict[str, Any], runs: list[dict[str, Any]], protocol: str
                          ) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    """(predictions, labels) of each seed's record, in the order of ``ids``; None when a
-    record lacks them or was tested on other videos."""
+    """(predictions, labels) of each seed's record on ``first``'s videos, in its order; None
+    when a record lacks them or was tested on other videos (:func:`aqabench.compare.aligned`
+    decides, as for the validity report's paired tests)."""
     out = []
     for record in runs:
-        pair = stats.predictions(record, protocol)
-        if pair is None or sorted(pair[0]) != sorted(ids):
+        try:
+            _, pred, truth = aligned(first, record, protocol, "validity bands")
+        except UsageError:
             return None
-        index = {vid: i for i, vid in enumerate(pair[0])}
-        order = np.array([index[vid] for vid in ids])
-        out.append((pair[1][order], pair[2][order]))
+        out.append((pred, truth))
     return out
 
 
@@ -98,7 +109,7 @@ def _seed_std(chosen: dict[Key, list[dict[str, Any]]], protocol: str) -> float |
     for (label, _subset, setting), runs in chosen.items():
         if label not in METHODS.values() or setting is not None or len(runs) < 2:
             continue
-        z = _z(np.array([float(r[protocol]["srcc"]) for r in runs]))
+        z = _z(np.array(seed_values(runs, protocol)))
         squares += float(((z - z.mean()) ** 2).sum())
         dof += len(z) - 1
     return float(np.sqrt(squares / dof)) if dof else None
@@ -126,8 +137,7 @@ def power(records: list[dict[str, Any]], protocol: str = "final", test_factor: f
     ``seed_std`` (z) replaces the seed noise the records show, e.g. for records of one seed."""
     tab1, _ = published("VST")
     chosen = twin_records(records, protocol)
-    scores = {key: float(np.mean([float(r[protocol]["srcc"]) for r in runs]))
-              for key, runs in chosen.items()}
+    scores = {key: cell_mean(runs, protocol) for key, runs in chosen.items()}
     seed_std = _seed_std(chosen, protocol) if seed_std is None else seed_std
     rng = np.random.default_rng(seed)
     perfect_d, null_d, noisy_d, observed_pairs = [], [], [], []
@@ -136,12 +146,10 @@ def power(records: list[dict[str, Any]], protocol: str = "final", test_factor: f
                  if (m, subset, None) in chosen and (m, subset) in tab1]
         if len(names) < 2:
             continue
-        first = stats.predictions(chosen[(names[0], subset, None)][0], protocol)
-        if first is None:
-            continue
-        aligned = [(m, _aligned_predictions(chosen[(m, subset, None)], first[0], protocol))
-                   for m in names]
-        kept = [(m, cell) for m, cell in aligned if cell is not None]  # the first's videos
+        first = chosen[(names[0], subset, None)][0]
+        cells_of = [(m, _aligned_predictions(first, chosen[(m, subset, None)], protocol))
+                    for m in names]
+        kept = [(m, cell) for m, cell in cells_of if cell is not None]  # the first's videos
         if len(kept) < 2:
             continue
         names, cells = [m for m, _ in kept], [cell for _, cell in kept]
