@@ -34,7 +34,7 @@ from aqabench.api import DataBundle, FeatureSet
 from aqabench.config import fill_score_normalisation
 from aqabench.plugins import get_registry
 from aqabench.runner import RunRequest, build_model, resolve_config
-from aqabench.train import fit, resolve_device, seed_everything
+from aqabench.train import TrainState, fit, resolve_device, seed_everything
 from aqabench_datasets import twin_cache
 from aqabench_datasets.twin_competitions import FisVRosterTwin, RGRosterTwin
 from aqabench_datasets.twin_routines import FisVTwin, RGTwin, RoutineTwin
@@ -97,19 +97,26 @@ class Population:
         return DataBundle(train=sets["train"], test=sets["test"], backbone="synthetic")
 
 
-def final_srcc(method_name: str, dataset: str, subset: str | None, bundle: DataBundle
-               ) -> float:
-    """Final-epoch test SRCC of ``method_name`` at its defaults, trained through the harness on
+def trained(method_name: str, dataset: str, subset: str | None, bundle: DataBundle,
+            epochs: int | None = None) -> TrainState:
+    """``method_name`` at its defaults (``epochs`` overrides), trained through the harness on
     ``bundle`` (on the CPU, seeded as a run is)."""
     registry = get_registry()
     method = registry.method(method_name)
     config = resolve_config(method, registry.dataset(dataset), subset,
-                            RunRequest(method=method_name, dataset=dataset, subset=subset))
+                            RunRequest(method=method_name, dataset=dataset, subset=subset,
+                                       epochs=epochs))
     info = bundle.info(dataset, subset)
     fill_score_normalisation(config, info)
     seed_everything(int(config["seed"]))
     model = build_model(method, config, bundle, dataset, subset)
-    state = fit(model, bundle, info, config, resolve_device("cpu"))
+    return fit(model, bundle, info, config, resolve_device("cpu"))
+
+
+def final_srcc(method_name: str, dataset: str, subset: str | None, bundle: DataBundle
+               ) -> float:
+    """Final-epoch test SRCC of ``method_name`` at its defaults (:func:`trained`)."""
+    state = trained(method_name, dataset, subset, bundle)
     assert state.final is not None
     return float(state.final.metrics["srcc"])
 

@@ -32,13 +32,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from calibrate_twins import scores_of, trained
 
 from aqabench.api import DataBundle, FeatureSet
-from aqabench.config import fill_score_normalisation
-from aqabench.plugins import get_registry
-from aqabench.runner import RunRequest, build_model, resolve_config
-from aqabench.train import fit, resolve_device, seed_everything
-from aqabench_datasets import twin_cache
 from aqabench_datasets.twin_routines import FisVTwin
 from aqabench_datasets.twin_stats import twin_videos
 
@@ -55,12 +51,11 @@ def split_set(twin: FisVTwin, split: str, count: int) -> FeatureSet:
     feats = np.zeros((count, frames, twin.dim), np.float32)
     for i, v in enumerate(videos):
         feats[i, :len(v)] = v
-    scores = [twin.latent(twin_cache.video_rng(twin, split, i, "latent"), split, i).score
-              for i in range(count)]
+    scores = scores_of(twin, split, count, STREAM)
     return FeatureSet(ids=tuple(f"{split}{i}" for i in range(count)),
                       features=torch.from_numpy(feats),
                       lengths=torch.tensor([len(v) for v in videos], dtype=torch.long),
-                      scores=torch.tensor(scores, dtype=torch.float32))
+                      scores=torch.from_numpy(scores.astype(np.float32)))
 
 
 def bundle_at(mult: float, train: int, test: int) -> DataBundle:
@@ -74,16 +69,7 @@ def bundle_at(mult: float, train: int, test: int) -> DataBundle:
 
 def final_srcc(method_name: str, bundle: DataBundle, epochs: int | None) -> tuple[float, float]:
     """(final-epoch test SRCC, best-epoch test SRCC) of the method at its defaults."""
-    registry = get_registry()
-    method = registry.method(method_name)
-    config = resolve_config(method, registry.dataset(DATASET), SUBSET,
-                            RunRequest(method=method_name, dataset=DATASET, subset=SUBSET,
-                                       epochs=epochs))
-    info = bundle.info(DATASET, SUBSET)
-    fill_score_normalisation(config, info)
-    seed_everything(int(config["seed"]))
-    model = build_model(method, config, bundle, DATASET, SUBSET)
-    state = fit(model, bundle, info, config, resolve_device("cpu"))
+    state = trained(method_name, DATASET, SUBSET, bundle, epochs)
     assert state.final is not None and state.best is not None
     return float(state.final.metrics["srcc"]), float(state.best[1].metrics["srcc"])
 
