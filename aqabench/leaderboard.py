@@ -199,6 +199,12 @@ VALIDITY_SECTIONS = (
      "(recalibrated on C3D+SVR): a sensitivity bound for the diagnosis that the offset lets "
      "the learned methods memorise their training videos (docs/datasets.md); not a "
      "candidate twin."),
+    ("validity-irregular", "The irregular-execution candidate (`validity-irregular`)",
+     "The same cells on `fisv-synth-irregular` / `rg-synth-irregular`, where an element's "
+     "execution is the size of its clips' deviations from the element's ideal form, in "
+     "directions that change from clip to clip, rather than a shift along a fixed direction "
+     "(recalibrated on C3D+SVR; docs/datasets.md); a declared candidate, built once, not the "
+     "default twins."),
 )
 
 

@@ -18,6 +18,7 @@ pooled clip, which is the same model and loss as on the full sequences.
     python benchmarks/calibrate_twins.py --only Ball     # one (RG apparatus, or TES for Fis-V)
     python benchmarks/calibrate_twins.py --roster        # the roster twins
     python benchmarks/calibrate_twins.py --onevenue      # the one-venue bound (RG only)
+    python benchmarks/calibrate_twins.py --irregular     # the irregular-execution candidate
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from aqabench.runner import RunRequest, build_model, resolve_config
 from aqabench.train import TrainState, fit, resolve_device, seed_everything
 from aqabench_datasets import twin_cache
 from aqabench_datasets.twin_competitions import FisVRosterTwin, RGRosterTwin
+from aqabench_datasets.twin_irregular import FisVIrregularTwin, RGIrregularTwin
 from aqabench_datasets.twin_routines import FisVTwin, RGTwin, RoutineTwin
 from aqabench_datasets.twin_stats import twin_videos
 from aqabench_datasets.twin_venue import RGOneVenueTwin
@@ -155,8 +157,13 @@ def main() -> None:
                         help="the roster twins (rg-synth-roster, fisv-synth-roster)")
     parser.add_argument("--onevenue", action="store_true",
                         help="the one-venue bound (rg-synth-onevenue; it has no Fis-V twin)")
+    parser.add_argument("--irregular", action="store_true",
+                        help="the irregular-execution candidate (rg-synth-irregular, "
+                             "fisv-synth-irregular)")
     args = parser.parse_args()
     rg_twin, fisv_twin = (RGRosterTwin, FisVRosterTwin) if args.roster else (RGTwin, FisVTwin)
+    if args.irregular:
+        rg_twin, fisv_twin = RGIrregularTwin, FisVIrregularTwin
     if args.onevenue:
         rg_twin = RGOneVenueTwin
     torch.set_num_threads(1)

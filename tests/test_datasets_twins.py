@@ -15,7 +15,8 @@ from aqabench.plugins import get_registry
 from aqabench.runner import RunRequest, run
 from aqabench_datasets import twin_cache, twins
 
-TWINS = [("rg-synth", "Ball"), ("fisv-synth", "PCS"), ("finediving-synth", None)]
+TWINS = [("rg-synth", "Ball"), ("fisv-synth", "PCS"), ("finediving-synth", None),
+         ("rg-synth-irregular", "Hoop"), ("fisv-synth-irregular", "TES")]
 
 
 def load(name: str, subset: str | None, cache: Path | None, size: str = "tiny") -> DataBundle:

@@ -56,6 +56,18 @@ def aqabench_register_datasets(register: Any) -> None:
             subsets=subsets, default_subset=default, synthetic=True, backbone="synthetic",
             table_layout="cofinal-tab1", citation=TWIN,
         ))
+    for family, subsets, default in (("rg", RG_SUBSETS, "Ball"), ("fisv", FISV_SUBSETS, "TES")):
+        register(DatasetSpec(
+            name=f"{family}-synth-irregular",
+            loader=f"aqabench_datasets.twins:load_{family}_irregular",
+            info=f"aqabench_datasets.twins:info_{family}_irregular",
+            export=f"aqabench_datasets.export:export_{family}",
+            description=f"candidate twin of {'RG' if family == 'rg' else 'Fis-V'}: execution "
+                        "as the size of clip-to-clip deviations from an element's ideal form, "
+                        "not a direction (docs/datasets.md)",
+            subsets=subsets, default_subset=default, synthetic=True, backbone="synthetic",
+            table_layout="cofinal-tab1", citation=TWIN,
+        ))
     register(DatasetSpec(
         name="rg-synth-onevenue",
         loader="aqabench_datasets.twins:load_rg_onevenue",

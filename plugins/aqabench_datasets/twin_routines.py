@@ -233,7 +233,13 @@ class RoutineTwin:
                       1 - se - sa)
         story = self.nuisance.latent(rng, out.shape[0], shared)
         self.add_signal(st, story)
+        self.add_variation(st, rng, story)
         self.nuisance.emit(story, rng, out)
+
+    def add_variation(self, st: dict[str, Any], rng: np.random.Generator, out: np.ndarray
+                      ) -> None:
+        """Signal drawn afresh per video (none in v5: it draws nothing here, so v5's bytes do
+        not depend on it; the irregular candidate's deviations: :mod:`twin_irregular`)."""
 
     def add_signal(self, st: dict[str, Any], out: np.ndarray) -> None:
         """Add the routine's content and quality signals to its latent ``[length, rank]``."""

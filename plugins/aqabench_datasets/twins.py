@@ -1,7 +1,8 @@
 """Loaders and ``info`` of the synthetic twins (``fisv-synth``, ``rg-synth``,
 ``finediving-synth``, the candidates ``rg-synth-roster``, ``fisv-synth-roster``,
-``finediving-synth-events``, and the sensitivity bound ``rg-synth-onevenue``). The stories live
-in :mod:`twin_routines`, :mod:`twin_competitions`, :mod:`twin_venue`, :mod:`twin_diving` and
+``finediving-synth-events``, ``rg-synth-irregular``, ``fisv-synth-irregular``, and the
+sensitivity bound ``rg-synth-onevenue``). The stories live in :mod:`twin_routines`,
+:mod:`twin_competitions`, :mod:`twin_irregular`, :mod:`twin_venue`, :mod:`twin_diving` and
 :mod:`twin_diving_events`, the seeding and caching in :mod:`twin_cache`."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from . import twin_cache
 from .twin_competitions import FisVRosterTwin, RGRosterTwin
 from .twin_diving import FRAMES, DivingTwin
 from .twin_diving_events import DivingEventsTwin
+from .twin_irregular import FisVIrregularTwin, RGIrregularTwin
 from .twin_routines import FISV_STATS, RG_STATS, FisVTwin, RGTwin
 from .twin_venue import RGOneVenueTwin
 
@@ -34,6 +36,10 @@ def make_twin(name: str, subset: str | None, size: str) -> Any:
         return FisVRosterTwin(subset or "TES", size)
     if name == "rg-synth-onevenue":
         return RGOneVenueTwin(subset or "Ball", size)
+    if name == "rg-synth-irregular":
+        return RGIrregularTwin(subset or "Ball", size)
+    if name == "fisv-synth-irregular":
+        return FisVIrregularTwin(subset or "TES", size)
     if name == "finediving-synth":
         return DivingTwin(size)
     if name == "finediving-synth-events":
@@ -83,6 +89,22 @@ def load_rg_onevenue(request: DataRequest) -> DataBundle:
 
 def info_rg_onevenue(request: DataRequest) -> dict[str, Any]:
     return _info("rg-synth-onevenue", request)
+
+
+def load_rg_irregular(request: DataRequest) -> DataBundle:
+    return _load("rg-synth-irregular", request)
+
+
+def info_rg_irregular(request: DataRequest) -> dict[str, Any]:
+    return _info("rg-synth-irregular", request)
+
+
+def load_fisv_irregular(request: DataRequest) -> DataBundle:
+    return _load("fisv-synth-irregular", request)
+
+
+def info_fisv_irregular(request: DataRequest) -> dict[str, Any]:
+    return _info("fisv-synth-irregular", request)
 
 
 def load_finediving(request: DataRequest) -> DataBundle:
