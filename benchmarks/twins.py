@@ -51,7 +51,9 @@ SUBSETS = [("rg-synth", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
     [("fisv-synth", "TES"), ("fisv-synth", "PCS"), ("finediving-synth", None)] + \
     [("rg-synth-roster", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
     [("fisv-synth-roster", "TES"), ("fisv-synth-roster", "PCS")] + \
-    [("rg-synth-onevenue", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")]
+    [("rg-synth-onevenue", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
+    [("rg-synth-irregular", s) for s in ("Ball", "Clubs", "Hoop", "Ribbon")] + \
+    [("fisv-synth-irregular", "TES"), ("fisv-synth-irregular", "PCS")]
 
 
 def generation_seconds(name: str, subset: str | None) -> float:
