@@ -27,6 +27,7 @@ from .specs import (  # noqa: F401  (re-exported: plugins import specs from aqab
     DatasetSpec,
     Factory,
     MethodSpec,
+    dataset_family,
     resolve_factory,
     unsupported,
 )

@@ -98,6 +98,15 @@ class DatasetSpec:
                              f"(known: {', '.join(sorted(CAPABILITIES))})")
 
 
+def dataset_family(dataset: str) -> str:
+    """The dataset whose protocols ``dataset`` follows, for a method's per-dataset defaults:
+    its lower-case name up to ``-synth`` and any twin variant after it (``rg-synth`` and
+    ``rg-synth-roster`` -> ``rg``; ``fisv-synth-irregular`` -> ``fisv``;
+    ``finediving-synth-events`` -> ``finediving``; ``Fis-V`` -> ``fisv``; others unchanged), so
+    that every twin of a real set, and every variant of a twin, trains at that set's protocol."""
+    return dataset.lower().replace("fis-v", "fisv").split("-synth")[0]
+
+
 @dataclass(frozen=True)
 class BackboneSpec:
     """A clip-feature extractor. ``factory(device) -> Backbone`` (see :class:`Backbone`)."""

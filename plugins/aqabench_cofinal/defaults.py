@@ -29,6 +29,8 @@ code's alike. ``docs/parity.md`` has the full diff.
 
 from __future__ import annotations
 
+from aqabench.api import dataset_family
+
 from typing import Any
 
 COMMON: dict[str, Any] = {
@@ -70,12 +72,8 @@ FISV_SCALE = {"TES": 8.0, "PCS": 7.0}
 
 
 def family(dataset: str) -> str:
-    name = dataset.lower().replace("-", "").replace("_", "")
-    if name.startswith("rg") or name.startswith("rhythmic"):
-        return "rg"
-    if name.startswith("fisv"):
-        return "fisv"
-    return "other"
+    name = dataset_family(dataset)
+    return name if name in ("rg", "fisv") else "other"
 
 
 def defaults(dataset: str, subset: str | None, variant: str = "paper") -> dict[str, Any]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 import aqabench
-from aqabench.api import MethodSpec
+from aqabench.api import MethodSpec, dataset_family
 from aqabench.config import Range
 
 RG_EPOCHS = {"Ball": 250, "Clubs": 400, "Hoop": 500, "Ribbon": 150}
@@ -48,7 +48,7 @@ COMMON: dict[str, Any] = {
 def defaults(dataset: str, subset: str | None) -> dict[str, Any]:
     """GDLT's hyper-parameters for ``dataset``/``subset`` (see the module docstring)."""
     config = dict(COMMON)
-    family = dataset.split("-")[0]
+    family = dataset_family(dataset)
     if family == "rg":
         config.update(epochs=RG_EPOCHS.get(subset or "Ball", 250),
                       score_shift=0.0, score_scale=25.0)

@@ -74,7 +74,7 @@ from __future__ import annotations
 from typing import Any
 
 import aqabench
-from aqabench.api import MethodSpec
+from aqabench.api import MethodSpec, dataset_family
 
 CITATION = (
     "K. Zhou, Y. Ma, H. P. H. Shum, X. Liang. Hierarchical Graph Convolutional Networks for "
@@ -117,8 +117,7 @@ def defaults(dataset: str, subset: str | None) -> dict[str, Any]:
         "train_clips": 68,
         "test_clips": None,
     }
-    family = dataset.removesuffix("-synth")
-    if family in ("rg", "fisv"):
+    if dataset_family(dataset) in ("rg", "fisv"):
         config.update(g=1, batch_size=8, lr=3e-4)
     return config
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 import aqabench
-from aqabench.api import MethodSpec
+from aqabench.api import MethodSpec, dataset_family
 from aqabench.config import Choice, Range
 
 CITATION = (
@@ -32,7 +32,7 @@ CITATION = (
 )
 
 #: Train window per dataset family (clips); ``None`` = whole sequence.
-TRAIN_CLIPS = {"rg": 68, "rg-synth": 68}
+TRAIN_CLIPS = {"rg": 68}  # by dataset_family: every RG twin and variant too
 
 
 def defaults(dataset: str, subset: str | None) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def defaults(dataset: str, subset: str | None) -> dict[str, Any]:
         "epochs": 500,
         "batch_size": 128,
         "eval_batch_size": 64,
-        "train_clips": TRAIN_CLIPS.get(dataset),
+        "train_clips": TRAIN_CLIPS.get(dataset_family(dataset)),
         "test_clips": None,
         "score_norm": "standard",  # predict mean + std · out (see model.py, difference 4)
         "variant": "paper",  # paper | code (frozen skip gate, random initial state)
