@@ -146,6 +146,23 @@ def solve(f: Callable[[float], float], target: float, low: float, high: float) -
     return float(np.exp(brentq(g, lo, hi, xtol=0.01)))
 
 
+def fisv_amplitudes(pops: list[Population], presentation_amp: float, name: str
+                    ) -> tuple[float, float, float, float]:
+    """Fis-V's (gain, presentation_amp) and ridge's expected (TES, PCS) SRCC there: TES sets the
+    element gain, PCS the presentation, alternating 3 times (they score the same videos)."""
+    gain, pa = 1.0, presentation_amp
+    for _ in range(3):
+        gain = solve(lambda a, r=pa: expected("fisv-synth", "TES", pops, a, r),
+                     PUBLISHED[("fisv-synth", "TES")], 0.005, 20)
+        pa = solve(lambda a, g=gain: expected("fisv-synth", "PCS", pops, g, a),
+                   PUBLISHED[("fisv-synth", "PCS")], 0.005, 50)
+        got_tes = expected("fisv-synth", "TES", pops, gain, pa)
+        got_pcs = expected("fisv-synth", "PCS", pops, gain, pa)
+        print(f"{name} gain={gain:.3f} presentation_amp={pa:.3f}  ridge TES {got_tes:.3f} "
+              f"(published 0.400)  PCS {got_pcs:.3f} (published 0.590)", flush=True)
+    return gain, pa, got_tes, got_pcs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -185,17 +202,7 @@ def main() -> None:
         tes, pcs = fisv_twin("TES", "full"), fisv_twin("PCS", "full")
         pops = [Population([tes, pcs], r, (args.train or tes.counts[0], args.test))
                 for r in range(args.replicates)]
-        gain, pa = 1.0, tes.story.presentation_amp
-        for _ in range(3):  # alternate: TES sets the element gain, PCS the presentation
-            gain = solve(lambda a, r=pa: expected("fisv-synth", "TES", pops, a, r),
-                         PUBLISHED[("fisv-synth", "TES")], 0.005, 20)
-            pa = solve(lambda a, g=gain: expected("fisv-synth", "PCS", pops, g, a),
-                       PUBLISHED[("fisv-synth", "PCS")], 0.005, 50)
-            got_tes = expected("fisv-synth", "TES", pops, gain, pa)
-            got_pcs = expected("fisv-synth", "PCS", pops, gain, pa)
-            print(f"{tes.name} gain={gain:.3f} presentation_amp={pa:.3f}  ridge TES "
-                  f"{got_tes:.3f} (published 0.400)  PCS {got_pcs:.3f} (published 0.590)",
-                  flush=True)
+        fisv_amplitudes(pops, tes.story.presentation_amp, tes.name)
 
 
 if __name__ == "__main__":

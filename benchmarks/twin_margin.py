@@ -58,13 +58,18 @@ def split_set(twin: FisVTwin, split: str, count: int) -> FeatureSet:
                       scores=torch.from_numpy(scores.astype(np.float32)))
 
 
-def bundle_at(mult: float, train: int, test: int) -> DataBundle:
-    twin = FisVTwin(SUBSET, "full")
+def bundle_of(twin: FisVTwin, train: int, test: int) -> DataBundle:
+    """``train`` training and ``test`` test videos of ``twin`` from this script's own stream."""
     twin.stream = STREAM
     twin.train_count = train
-    twin.story = replace(twin.story, gain=twin.story.gain * mult)
     return DataBundle(train=split_set(twin, "train", train), test=split_set(twin, "test", test),
                       backbone="synthetic")
+
+
+def bundle_at(mult: float, train: int, test: int) -> DataBundle:
+    twin = FisVTwin(SUBSET, "full")
+    twin.story = replace(twin.story, gain=twin.story.gain * mult)
+    return bundle_of(twin, train, test)
 
 
 def final_srcc(method_name: str, bundle: DataBundle, epochs: int | None) -> tuple[float, float]:

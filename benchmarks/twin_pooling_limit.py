@@ -17,6 +17,12 @@ fitted to a published number; the twins are not changed.
 
     python benchmarks/twin_pooling_limit.py                       # Clubs, Ribbon, PCS
     python benchmarks/twin_pooling_limit.py --subset Ball --max-train 3200 --test 1000
+    python benchmarks/twin_pooling_limit.py --irregular --subset TES --pool mean+std
+
+``--pool mean+std`` adds each dimension's standard deviation over the clips to the mean: a
+linear head on it can read a signal that lies in how far clips stray (the irregular-execution
+candidate's execution, ``--irregular``) where the mean cannot; a learned model that applies a
+non-linearity to each clip before pooling can read at least as much.
 """
 
 from __future__ import annotations
@@ -27,17 +33,26 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from aqabench_datasets import twin_cache
+from aqabench_datasets.twin_irregular import FisVIrregularTwin, RGIrregularTwin
 from aqabench_datasets.twin_routines import FisVTwin, RGTwin, RoutineTwin
 from aqabench_datasets.twin_stats import twin_videos
 
 PENALTIES = np.logspace(-3, 4, 15)
 
 
-def population(twin: RoutineTwin, count: int, stream: str
+def pooled(video: np.ndarray, pool: str) -> np.ndarray:
+    """The mean clip, or with ``mean+std`` the mean and each dimension's std over clips."""
+    if pool == "mean":
+        return video.mean(0)
+    return np.concatenate([video.mean(0), video.std(0)])
+
+
+def population(twin: RoutineTwin, count: int, stream: str, pool: str = "mean"
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pooled features [count, dim], observed scores and noise-free scores of ``count`` videos."""
     twin.stream = stream
-    feats = np.stack([v.mean(0) for v in twin_videos(twin, count, "train")]).astype(np.float64)
+    feats = np.stack([pooled(v, pool) for v in twin_videos(twin, count, "train")]
+                     ).astype(np.float64)
     latents = [twin.latent(twin_cache.video_rng(twin, "train", i, "latent"), "train", i)
                for i in range(count)]
     return feats, np.array([z.score for z in latents]), np.array([z.clean for z in latents])
@@ -74,9 +89,10 @@ def standardise(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.nda
     return (train - mean) / std, (test - mean) / std
 
 
-def curve(twin: RoutineTwin, sizes: list[int], n_test: int) -> tuple[list[float], float]:
+def curve(twin: RoutineTwin, sizes: list[int], n_test: int, pool: str = "mean"
+          ) -> tuple[list[float], float]:
     """Test SRCC of pooled ridge per training size, and the oracle ceiling on the test part."""
-    x, y, clean = population(twin, max(sizes) + n_test, f"{twin.subset}:pooling-limit")
+    x, y, clean = population(twin, max(sizes) + n_test, f"{twin.subset}:pooling-limit", pool)
     x_test, y_test = x[-n_test:], y[-n_test:]
     out = []
     for n in sizes:
@@ -93,13 +109,17 @@ def main() -> None:
                         help="RG apparatus or TES / PCS (default: Clubs, Ribbon, PCS)")
     parser.add_argument("--max-train", type=int, default=3200)
     parser.add_argument("--test", type=int, default=1000)
+    parser.add_argument("--pool", choices=("mean", "mean+std"), default="mean")
+    parser.add_argument("--irregular", action="store_true",
+                        help="the irregular-execution candidates instead of the v5 twins")
     args = parser.parse_args()
+    rg, fisv = (RGIrregularTwin, FisVIrregularTwin) if args.irregular else (RGTwin, FisVTwin)
     sizes = [n for n in (100, 200, 400, 800, 1600, 3200, 6400) if n <= args.max_train]
     print("| subset | " + " | ".join(f"n={n}" for n in sizes) + " | ceiling |")
     print("|---|" + "---|" * (len(sizes) + 1))
     for subset in args.subset or ["Clubs", "Ribbon", "PCS"]:
-        twin = FisVTwin(subset, "full") if subset in ("TES", "PCS") else RGTwin(subset, "full")
-        srcc, ceiling = curve(twin, sizes, args.test)
+        twin = fisv(subset, "full") if subset in ("TES", "PCS") else rg(subset, "full")
+        srcc, ceiling = curve(twin, sizes, args.test, args.pool)
         print(f"| {subset} | " + " | ".join(f"{v:.3f}" for v in srcc) + f" | {ceiling:.3f} |",
               flush=True)
 

@@ -29,9 +29,9 @@ code's alike. ``docs/parity.md`` has the full diff.
 
 from __future__ import annotations
 
-from aqabench.api import dataset_family
-
 from typing import Any
+
+from aqabench.api import dataset_family
 
 COMMON: dict[str, Any] = {
     # protocol, Sect. 4.1
