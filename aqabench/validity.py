@@ -62,8 +62,10 @@ Key = tuple[str, str, "str | None"]
 
 def twin_records(records: list[dict[str, Any]], protocol: str
                  ) -> dict[Key, list[dict[str, Any]]]:
-    """(label, subset, setting) -> its records that have a ``protocol`` block, one per seed
-    (the last read wins), in seed order."""
+    """(label, subset, setting) -> its records that have a ``protocol`` block, one per seed,
+    in seed order. Two records of one cell and seed must be the same run (the same config
+    hash; then the last read wins): otherwise one is stale and which one a report reads would
+    be an accident, so it is refused, naming the cell."""
     out: dict[Key, dict[int, dict[str, Any]]] = {}
     for record in records:
         ident = record["identity"]
@@ -72,7 +74,15 @@ def twin_records(records: list[dict[str, Any]], protocol: str
         if label is None or record.get(protocol) is None:
             continue
         setting = None if key in EXTRA else ident.get("setting")  # the variant is the label
-        out.setdefault((label, ident["subset"], setting), {})[int(ident["seed"])] = record
+        seeds, seed = out.setdefault((label, ident["subset"], setting), {}), int(ident["seed"])
+        before = seeds.get(seed)
+        hashes = [r["provenance"].get("config_hash") for r in (before, record) if r]
+        if before is not None and hashes[0] != hashes[1]:
+            raise UsageError(
+                f"two records of {ident['method']} {ident['dataset']}/{ident['subset']} seed "
+                f"{seed}{f' ({setting})' if setting else ''} hold different runs (config hashes "
+                f"{hashes[0]}, {hashes[1]}): remove the stale one")
+        seeds[seed] = record
     return {key: [by_seed[s] for s in sorted(by_seed)] for key, by_seed in out.items()}
 
 

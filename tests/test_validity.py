@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
+from aqabench.errors import UsageError
 from aqabench.leaderboard import render_all
 from aqabench.results import write_record
 from aqabench.validity import published, report, resolved, twin_records
@@ -144,3 +146,13 @@ def test_leaderboard_readme_shows_the_validity_report(tmp_path: Path) -> None:
     root = board_with_validity(tmp_path)
     readme = render_all(root)[root / "README.md"]
     assert "## Twin validity" in readme and "VST rows: Ball 1.00" in readme
+
+
+def test_two_runs_of_one_cell_and_seed_are_refused_naming_the_cell() -> None:
+    records = records_with_quality([0.9, 0.7, 0.5, 0.3])
+    again = records_with_quality([0.9, 0.7, 0.5, 0.3])[2]  # HGCN, the same run: kept
+    assert twin_records(records + [again], "final")[("HGCN", "Ball", None)] == [again]
+    stale = records_with_quality([0.9, 0.7, 0.5, 0.1])[3]
+    stale["provenance"]["config_hash"] = "y"  # MS-LSTM at another config
+    with pytest.raises(UsageError, match=r"mslstm rg-synth/Ball seed 0 .*x, y"):
+        twin_records(records + [stale], "final")

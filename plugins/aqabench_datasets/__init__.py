@@ -15,6 +15,12 @@ TWIN = "aqabench synthetic twin (see docs/datasets.md)"
 DIVING = frozenset({"stage_labels", "judge_scores", "dive_numbers", "difficulty_degree"})
 #: MTL-AQA's: the seven judges, dive numbers and difficulty degrees, no stage labels.
 MTL_AQA = frozenset({"judge_scores", "dive_numbers", "difficulty_degree"})
+#: the routine twins' candidate variants (``<family>-synth-<kind>``) and what each changes
+VARIANTS = {
+    "roster": "the same story, videos from a roster of athletes and events",
+    "irregular": "execution as the size of clip-to-clip deviations from an element's ideal "
+                 "form, not a direction",
+}
 
 
 @aqabench.hookimpl
@@ -45,29 +51,19 @@ def aqabench_register_datasets(register: Any) -> None:
         subsets=FISV_SUBSETS, default_subset="TES", synthetic=True, backbone="synthetic",
         table_layout="cofinal-tab1", citation=TWIN,
     ))
-    for family, subsets, default in (("rg", RG_SUBSETS, "Ball"), ("fisv", FISV_SUBSETS, "TES")):
-        register(DatasetSpec(
-            name=f"{family}-synth-roster",
-            loader=f"aqabench_datasets.twins:load_{family}_roster",
-            info=f"aqabench_datasets.twins:info_{family}_roster",
-            export=f"aqabench_datasets.export:export_{family}",
-            description=f"candidate twin of {'RG' if family == 'rg' else 'Fis-V'}: the same "
-                        "story, videos from a roster of athletes and events (docs/datasets.md)",
-            subsets=subsets, default_subset=default, synthetic=True, backbone="synthetic",
-            table_layout="cofinal-tab1", citation=TWIN,
-        ))
-    for family, subsets, default in (("rg", RG_SUBSETS, "Ball"), ("fisv", FISV_SUBSETS, "TES")):
-        register(DatasetSpec(
-            name=f"{family}-synth-irregular",
-            loader=f"aqabench_datasets.twins:load_{family}_irregular",
-            info=f"aqabench_datasets.twins:info_{family}_irregular",
-            export=f"aqabench_datasets.export:export_{family}",
-            description=f"candidate twin of {'RG' if family == 'rg' else 'Fis-V'}: execution "
-                        "as the size of clip-to-clip deviations from an element's ideal form, "
-                        "not a direction (docs/datasets.md)",
-            subsets=subsets, default_subset=default, synthetic=True, backbone="synthetic",
-            table_layout="cofinal-tab1", citation=TWIN,
-        ))
+    for kind, what in VARIANTS.items():
+        for family, subsets, default in (("rg", RG_SUBSETS, "Ball"),
+                                         ("fisv", FISV_SUBSETS, "TES")):
+            register(DatasetSpec(
+                name=f"{family}-synth-{kind}",
+                loader=f"aqabench_datasets.twins:load_{family}_{kind}",
+                info=f"aqabench_datasets.twins:info_{family}_{kind}",
+                export=f"aqabench_datasets.export:export_{family}",
+                description=f"candidate twin of {'RG' if family == 'rg' else 'Fis-V'}: {what} "
+                            "(docs/datasets.md)",
+                subsets=subsets, default_subset=default, synthetic=True, backbone="synthetic",
+                table_layout="cofinal-tab1", citation=TWIN,
+            ))
     register(DatasetSpec(
         name="rg-synth-onevenue",
         loader="aqabench_datasets.twins:load_rg_onevenue",
