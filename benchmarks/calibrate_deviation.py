@@ -26,8 +26,6 @@ tuning (the ``validity-irregular`` suite).
 from __future__ import annotations
 
 import argparse
-import json
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 from calibrate_twins import Population, fisv_amplitudes
-from twin_margin import bundle_of, done, final_srcc
+from twin_margin import bundle_of, done, final_srcc, resume
 
 from aqabench_datasets.twin_irregular import FisVIrregularTwin
 
@@ -101,19 +99,8 @@ def main() -> None:
         report(done(args.out))
         return
     torch.set_num_threads(1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    for amp in args.amp:
-        if any(r["amp"] == amp and r["train"] == args.train and r["test"] == args.test
-               for r in done(args.out)):
-            print(f"deviation_amp {amp:g}: done, skipped", flush=True)
-            continue
-        start = time.perf_counter()
-        row = {**run(amp, args.train, args.test, args.replicates),
-               "seconds": round(time.perf_counter() - start, 1)}
-        with args.out.open("a") as f:
-            f.write(json.dumps(row) + "\n")
-        print(json.dumps(row), flush=True)
-
+    resume(args.out, [{"amp": amp, "train": args.train, "test": args.test} for amp in args.amp],
+           lambda key: run(key["amp"], args.train, args.test, args.replicates))
 
 if __name__ == "__main__":
     main()

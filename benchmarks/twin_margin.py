@@ -27,8 +27,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -83,6 +85,22 @@ def done(out: Path) -> list[dict]:
     return [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
 
 
+def resume(out: Path, cells: list[dict[str, Any]],
+           compute: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """For each cell (its key fields) that no row of ``out`` has yet: compute its row, time it
+    and append it to ``out`` as one JSON line, so that a killed run resumes where it stopped."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for key in cells:
+        if any(all(r.get(k) == v for k, v in key.items()) for r in done(out)):
+            print(f"{json.dumps(key)}: done, skipped", flush=True)
+            continue
+        start = time.perf_counter()
+        row = {**key, **compute(key), "seconds": round(time.perf_counter() - start, 1)}
+        with out.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps(row), flush=True)
+
+
 def report(rows: list[dict]) -> None:
     mults = sorted({r["mult"] for r in rows})
     methods = sorted({r["method"] for r in rows}, key=lambda m: (m != "ridge", m))
@@ -118,22 +136,14 @@ def main() -> None:
         report(done(args.out))
         return
     torch.set_num_threads(1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    for mult in args.mult:
-        key = {"method": args.method, "mult": mult, "epochs": args.epochs,
-               "train": args.train, "test": args.test}
-        if any(all(r.get(k) == v for k, v in key.items()) for r in done(args.out)):
-            print(f"{args.method} × {mult:g}: done, skipped", flush=True)
-            continue
-        start = time.perf_counter()
-        final, best = final_srcc(args.method, bundle_at(mult, args.train, args.test),
-                                 args.epochs)
-        row = {**key, "final": final, "best": best,
-               "seconds": round(time.perf_counter() - start, 1)}
-        with args.out.open("a") as f:
-            f.write(json.dumps(row) + "\n")
-        print(json.dumps(row), flush=True)
 
+    def cell(key: dict[str, Any]) -> dict[str, Any]:
+        final, best = final_srcc(args.method, bundle_at(key["mult"], args.train, args.test),
+                                 args.epochs)
+        return {"final": final, "best": best}
+
+    resume(args.out, [{"method": args.method, "mult": mult, "epochs": args.epochs,
+                       "train": args.train, "test": args.test} for mult in args.mult], cell)
 
 if __name__ == "__main__":
     main()

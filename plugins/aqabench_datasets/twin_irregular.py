@@ -28,7 +28,11 @@ scores are v5's):
 - ``gain`` (and for Fis-V ``presentation_amp``) is recalibrated, ridge on C3D+SVR as for v5
   (``benchmarks/calibrate_twins.py --irregular``).
 
-It is a declared candidate, built once and not iterated: its validity figures are one-shot.
+It is a declared candidate, built once and not iterated: its validity figures
+(``leaderboards/validity-irregular``) are one-shot. Built at ``deviation_amp`` 1, it leaves
+execution unreadable at these sizes; ``benchmarks/calibrate_deviation.py`` sets the size on a
+second, declared published figure (MS-LSTM on C3D, Fis-V TES 0.650), not adopted yet
+(docs/datasets.md).
 """
 
 from __future__ import annotations
