@@ -75,13 +75,12 @@ def twin_records(records: list[dict[str, Any]], protocol: str
             continue
         setting = None if key in EXTRA else ident.get("setting")  # the variant is the label
         seeds, seed = out.setdefault((label, ident["subset"], setting), {}), int(ident["seed"])
-        before = seeds.get(seed)
-        hashes = [r["provenance"].get("config_hash") for r in (before, record) if r]
-        if before is not None and hashes[0] != hashes[1]:
+        before, now = seeds.get(seed), record["provenance"].get("config_hash")
+        if before is not None and before["provenance"].get("config_hash") != now:
             raise UsageError(
                 f"two records of {ident['method']} {ident['dataset']}/{ident['subset']} seed "
                 f"{seed}{f' ({setting})' if setting else ''} hold different runs (config hashes "
-                f"{hashes[0]}, {hashes[1]}): remove the stale one")
+                f"{before['provenance'].get('config_hash')}, {now}): remove the stale one")
         seeds[seed] = record
     return {key: [by_seed[s] for s in sorted(by_seed)] for key, by_seed in out.items()}
 

@@ -54,8 +54,8 @@ def run(amp: float, train: int, test: int, replicates: int) -> dict[str, Any]:
     bundle = bundle_of(twin_at("TES", deviation_amp=amp, gain=gain, presentation_amp=pa),
                        train, test)
     row: dict[str, Any] = {"amp": amp, "gain": round(gain, 4), "presentation_amp": round(pa, 4),
-           "ridge_expected_tes": ridge_tes, "ridge_expected_pcs": ridge_pcs,
-           "train": train, "test": test}
+                           "ridge_expected_tes": ridge_tes, "ridge_expected_pcs": ridge_pcs,
+                           "train": train, "test": test}
     for method, epochs in (("ridge", None), ("mslstm", 100)):
         final, best = final_srcc(method, bundle, epochs)
         row[method] = {"final": final, "best": best}
@@ -101,6 +101,7 @@ def main() -> None:
     torch.set_num_threads(1)
     resume(args.out, [{"amp": amp, "train": args.train, "test": args.test} for amp in args.amp],
            lambda key: run(key["amp"], args.train, args.test, args.replicates))
+
 
 if __name__ == "__main__":
     main()
