@@ -16,8 +16,9 @@ TES 0.650, where C3D+SVR on the same features has 0.400 (CoFInAl Tab. 1). For ea
 
 One JSON line per amplitude is appended to ``--out``; amplitudes already there are skipped. The
 amplitude where MS-LSTM crosses 0.650 (log-linear between the bracketing rows) is printed by
-``--report``; the candidate adopts it and every other method is then run without further
-tuning (the ``validity-irregular`` suite).
+``--report``, with the deviations' size there in feature units (amp times the recalibrated
+gain); the candidate adopts that size (``twin_irregular.DEVIATION_SIZE``, the same on every
+subset) and every other method is then run without further tuning (``validity-irregular``).
 
     python benchmarks/calibrate_deviation.py --amp 4 16
     python benchmarks/calibrate_deviation.py --report
@@ -26,6 +27,7 @@ tuning (the ``validity-irregular`` suite).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -48,10 +50,12 @@ def twin_at(subset: str, **story: float) -> FisVIrregularTwin:
 
 
 def run(amp: float, train: int, test: int, replicates: int) -> dict[str, Any]:
-    tes, pcs = twin_at("TES", deviation_amp=amp), twin_at("PCS", deviation_amp=amp)
+    tes, pcs = (twin_at(subset, deviation_size=0.0, deviation_amp=amp)
+                for subset in ("TES", "PCS"))
     pops = [Population([tes, pcs], r, (400, 400)) for r in range(replicates)]
     gain, pa, ridge_tes, ridge_pcs = fisv_amplitudes(pops, tes.story.presentation_amp, tes.name)
-    bundle = bundle_of(twin_at("TES", deviation_amp=amp, gain=gain, presentation_amp=pa),
+    bundle = bundle_of(twin_at("TES", deviation_size=0.0, deviation_amp=amp, gain=gain,
+                               presentation_amp=pa),
                        train, test)
     row: dict[str, Any] = {"amp": amp, "gain": round(gain, 4), "presentation_amp": round(pa, 4),
                            "ridge_expected_tes": ridge_tes, "ridge_expected_pcs": ridge_pcs,
@@ -62,27 +66,38 @@ def run(amp: float, train: int, test: int, replicates: int) -> dict[str, Any]:
     return row
 
 
-def crossing(rows: list[dict[str, Any]]) -> float | None:
-    """The amplitude where MS-LSTM's final SRCC crosses TARGET (log-linear), if bracketed."""
-    rows = sorted(rows, key=lambda r: r["amp"])
+def size_of(row: dict[str, Any]) -> float:
+    """A row's deviations in feature units (the twin's ``deviation_size``): amp times gain."""
+    return float(row["amp"] * row["gain"])
+
+
+def crossing(rows: list[dict[str, Any]],
+             scale: Callable[[dict[str, Any]], float] = lambda r: float(r["amp"])
+             ) -> float | None:
+    """Where (on ``scale``: the amplitude, or :func:`size_of`) MS-LSTM's final SRCC crosses
+    TARGET (log-linear), if bracketed."""
+    rows = sorted(rows, key=scale)
     for lo, hi in zip(rows, rows[1:]):
         a, b = lo["mslstm"]["final"], hi["mslstm"]["final"]
         if (a - TARGET) * (b - TARGET) <= 0 and a != b:
             t = (TARGET - a) / (b - a)
-            return float(np.exp((1 - t) * np.log(lo["amp"]) + t * np.log(hi["amp"])))
+            return float(np.exp((1 - t) * np.log(scale(lo)) + t * np.log(scale(hi))))
     return None
 
 
 def report(rows: list[dict[str, Any]]) -> None:
-    print("| deviation_amp | gain | presentation_amp | ridge | MS-LSTM (100 ep) | margin |")
-    print("|---|---|---|---|---|---|")
+    print("| deviation_amp | gain | size (amp × gain) | presentation_amp | ridge "
+          "| MS-LSTM (100 ep) | margin |")
+    print("|---|---|---|---|---|---|---|")
     for r in sorted(rows, key=lambda r: r["amp"]):
-        print(f"| {r['amp']:g} | {r['gain']:.3f} | {r['presentation_amp']:.3f} | "
+        print(f"| {r['amp']:g} | {r['gain']:.3f} | {size_of(r):.2f} | "
+              f"{r['presentation_amp']:.3f} | "
               f"{r['ridge']['final']:.3f} | {r['mslstm']['final']:.3f} | "
               f"{r['mslstm']['final'] - r['ridge']['final']:+.3f} |")
-    amp = crossing(rows)
+    amp, size = crossing(rows), crossing(rows, size_of)
     print(f"MS-LSTM crosses {TARGET} at deviation_amp "
-          + (f"{amp:.2f}" if amp is not None else "(not bracketed)"))
+          + (f"{amp:.2f}, size {size:.2f}" if amp is not None and size is not None
+             else "(not bracketed)"))
 
 
 def main() -> None:

@@ -26,17 +26,21 @@ def test_crossing_is_log_linear_between_the_bracketing_sizes() -> None:
 
 
 def test_the_size_only_scales_the_deviations_and_keeps_the_scores() -> None:
-    small, large = (calibrate_deviation.twin_at("TES", deviation_amp=a) for a in (1.0, 3.0))
+    small, large = (calibrate_deviation.twin_at("TES", deviation_size=0.0, deviation_amp=a)
+                    for a in (1.0, 3.0))
     assert (small.story.deviation_amp, large.story.deviation_amp) == (1.0, 3.0)
     assert small.story.gain == large.story.gain
-    for twin in (small, large):
+    # the twin's own scale: an absolute size, the same deviations as that many times the gain
+    absolute = calibrate_deviation.twin_at("TES", deviation_size=3.0 * large.story.gain)
+    twins = (small, large, absolute)
+    for twin in twins:
         twin.stream, twin.train_count = "test:0", 2
-    a, b = (t.latent(twin_cache.video_rng(t, "train", 0, "latent"), "train", 0)
-            for t in (small, large))
-    assert a.score == b.score
+    lats = [t.latent(twin_cache.video_rng(t, "train", 0, "latent"), "train", 0) for t in twins]
+    assert lats[0].score == lats[1].score == lats[2].score
     out = []
-    for twin, lat in ((small, a), (large, b)):
+    for twin, lat in zip(twins, lats):
         story = np.zeros((lat.length, twin.story.backbone.rank), np.float32)
         twin.add_variation(lat.private, np.random.default_rng(0), story)
         out.append(story)
     np.testing.assert_allclose(out[1], 3.0 * out[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out[2], out[1], rtol=1e-5, atol=1e-6)

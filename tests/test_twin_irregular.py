@@ -16,17 +16,24 @@ from scipy.stats import spearmanr
 from aqabench.api import DataRequest, resolve_factory
 from aqabench.plugins import get_registry
 from aqabench_datasets import twin_cache, twins
-from aqabench_datasets.twin_irregular import DEVIATION_RANK, FISV_IRREGULAR, RG_IRREGULAR_GAINS
+from aqabench_datasets.twin_irregular import (
+    DEVIATION_RANK,
+    DEVIATION_SIZE,
+    FISV_IRREGULAR,
+    RG_IRREGULAR_GAINS,
+)
 from aqabench_datasets.twin_routines import FISV_STORY, RG_STORY
 
 
 def test_only_the_execution_signal_and_the_gains_differ_from_v5() -> None:
     for subset, gain in RG_IRREGULAR_GAINS.items():
         story = twins.make_twin("rg-synth-irregular", subset, "full").story
-        assert story.quality_amp == 0.0 and story.deviation_amp == 1.0
+        assert (story.quality_amp, story.deviation_amp, story.deviation_size) == (0.0, 0.0,
+                                                                             DEVIATION_SIZE)
         assert replace(RG_STORY, gain=gain) == replace(
             RG_STORY, **{k: v for k, v in vars(story).items()
-                         if k not in ("quality_amp", "deviation_amp")})
+                         if k not in ("quality_amp", "deviation_amp",
+                                       "deviation_size")})
     story = twins.make_twin("fisv-synth-irregular", "TES", "full").story
     assert (story.gain, story.presentation_amp) == (FISV_IRREGULAR["gain"],
                                                      FISV_IRREGULAR["presentation_amp"])
