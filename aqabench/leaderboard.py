@@ -203,8 +203,13 @@ VALIDITY_SECTIONS = (
      "The same cells on `fisv-synth-irregular` / `rg-synth-irregular`, where an element's "
      "execution is the size of its clips' deviations from the element's ideal form, in "
      "directions that change from clip to clip, rather than a shift along a fixed direction "
-     "(recalibrated on C3D+SVR; docs/datasets.md); a declared candidate, built once, not the "
-     "default twins."),
+     "(recalibrated on C3D+SVR; docs/datasets.md); a declared candidate, its deviations' size "
+     "set on one published same-backbone margin (MS-LSTM on C3D, Fis-V TES), not the default "
+     "twins."),
+    ("validity-unseen-irregular",
+     "The irregular-execution candidate on unseen subsets (`validity-unseen-irregular`)",
+     "The same question for the irregular candidate on the subsets none of its choices looked "
+     "at (RG Clubs and Ribbon, Fis-V PCS)."),
 )
 
 

@@ -21,7 +21,7 @@ from .results import iter_record_paths, read_record, record_filename
 #: The record folders of a leaderboards root that ``aqabench leaderboard migrate`` renames: the
 #: ci suite's and every validity suite's (:data:`aqabench.leaderboard.VALIDITY_SECTIONS`).
 RECORD_FOLDERS = ("results", "validity", "validity-roster", "validity-unseen", "validity-onevenue",
-                  "validity-irregular")
+                  "validity-irregular", "validity-unseen-irregular")
 
 
 def current_name(record: dict[str, Any], path: Path, registry: Registry) -> str:
