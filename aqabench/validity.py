@@ -36,6 +36,24 @@ from .tables import load_reported
 METHODS = {("gdlt", None): "GDLT", ("cofinal", "paper"): "CoFInAl", ("hgcn", None): "HGCN",
            ("mslstm", "paper"): "MS-LSTM"}
 EXTRA = {("cofinal", "code"): "CoFInAl (code variant)", ("ridge", None): "ridge"}
+#: which CoFInAl variant stands in its published rows: the paper model (the default) or the
+#: official code's (``variant=code``), the other shown beside, not ranked
+COFINAL_VARIANTS = ("paper", "code")
+
+
+Labels = dict[tuple[str, Any], str]
+
+
+def labels(cofinal: str = "paper") -> tuple[Labels, Labels]:
+    """(ranked, beside): record (method, variant) -> the row it is shown in, with CoFInAl's
+    ``cofinal`` variant in the published CoFInAl rows."""
+    if cofinal not in COFINAL_VARIANTS:
+        raise UsageError(f"CoFInAl variant {cofinal!r}: expected one of {COFINAL_VARIANTS}")
+    if cofinal == "paper":
+        return METHODS, EXTRA
+    ranked = {**{k: v for k, v in METHODS.items() if k[0] != "cofinal"},
+              ("cofinal", "code"): "CoFInAl"}
+    return ranked, {("cofinal", "paper"): "CoFInAl (paper model)", ("ridge", None): "ridge"}
 #: every subset Tab. 1 reports, in its column order; a report shows those its records cover
 SUBSETS = (("rg-synth", "Ball"), ("rg-synth", "Clubs"), ("rg-synth", "Hoop"),
            ("rg-synth", "Ribbon"), ("fisv-synth", "TES"), ("fisv-synth", "PCS"))
@@ -60,20 +78,24 @@ def published(backbone: str = "VST"
 Key = tuple[str, str, "str | None"]
 
 
-def twin_records(records: list[dict[str, Any]], protocol: str
+def twin_records(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper"
                  ) -> dict[Key, list[dict[str, Any]]]:
     """(label, subset, setting) -> its records that have a ``protocol`` block, one per seed,
-    in seed order. Two records of one cell and seed must be the same run (the same config
-    hash; then the last read wins): otherwise one is stale and which one a report reads would
-    be an accident, so it is refused, naming the cell."""
+    in seed order (CoFInAl's ``cofinal`` variant labelled CoFInAl: :func:`labels`). Two
+    records of one cell and seed must be the same run (the same config hash; then the last
+    read wins): otherwise one is stale and which one a report reads would be an accident, so
+    it is refused, naming the cell."""
+    ranked, beside = labels(cofinal)
     out: dict[Key, dict[int, dict[str, Any]]] = {}
     for record in records:
         ident = record["identity"]
         key = (ident["method"], ident.get("variant"))
-        label = METHODS.get(key) or EXTRA.get(key)
+        label = ranked.get(key) or beside.get(key)
         if label is None or record.get(protocol) is None:
             continue
-        setting = None if key in EXTRA else ident.get("setting")  # the variant is the label
+        setting = ident.get("setting")
+        if key in beside or setting == f'variant="{key[1]}"':
+            setting = None  # the variant is the label
         seeds, seed = out.setdefault((label, ident["subset"], setting), {}), int(ident["seed"])
         before, now = seeds.get(seed), record["provenance"].get("config_hash")
         if before is not None and before["provenance"].get("config_hash") != now:
@@ -93,12 +115,6 @@ def seed_values(runs: list[dict[str, Any]], protocol: str) -> list[float]:
 def cell_mean(runs: list[dict[str, Any]], protocol: str) -> float:
     """A cell's twin SRCC: the mean over its seeds' records."""
     return float(np.mean(seed_values(runs, protocol)))
-
-
-def twin_scores(records: list[dict[str, Any]], protocol: str) -> dict[Key, float]:
-    """(label, subset, setting) -> the mean over seeds of the records' SRCC under ``protocol``."""
-    return {key: cell_mean(runs, protocol)
-            for key, runs in twin_records(records, protocol).items()}
 
 
 def shown(runs: list[dict[str, Any]], protocol: str) -> str:
@@ -203,16 +219,18 @@ def ablation_rows(chosen: dict[Key, list[dict[str, Any]]], tab3: dict[tuple[str,
     return rows
 
 
-def report(records: list[dict[str, Any]], protocol: str) -> list[str]:
-    """The validity tables and figures as markdown lines (empty without validity records)."""
+def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper") -> list[str]:
+    """The validity tables and figures as markdown lines (empty without validity records);
+    ``cofinal``: which CoFInAl variant stands in its published rows (:func:`labels`)."""
     vst, tab3 = published("VST")
     i3d, _ = published("I3D")
-    chosen = twin_records(records, protocol)
-    scores = twin_scores(records, protocol)
+    chosen = twin_records(records, protocol, cofinal)
+    scores = {key: cell_mean(runs, protocol) for key, runs in chosen.items()}
     if not scores:
         return []
     lines = [f"Twin validity, protocol `{protocol}` (twin SRCC vs CoFInAl Tab. 1, VST and I3D "
-             f"rows)", "",
+             f"rows)" + ("" if cofinal == "paper" else
+                         f"; CoFInAl's rows: its `variant={cofinal}` records"), "",
              "| subset | method | twin | VST | I3D | twin − VST | > ridge |",
              "|---|---|---|---|---|---|---|"]
     beats = []
@@ -227,7 +245,7 @@ def report(records: list[dict[str, Any]], protocol: str) -> list[str]:
             lines.append(f"| {subset} | {name} | {shown(chosen[(name, subset, None)], protocol)} | "
                          f"{r:.3f} | "
                          f"{'–' if other is None else f'{other:.3f}'} | {t - r:+.3f} | {above} |")
-        for label in EXTRA.values():  # beside, not ranked (ridge stands for C3D+SVR)
+        for label in labels(cofinal)[1].values():  # beside, not ranked (ridge: C3D+SVR)
             if (label, subset, None) in scores:
                 value = shown(chosen[(label, subset, None)], protocol)
                 ref = vst.get(("C3D+SVR", subset)) if label == "ridge" else None
@@ -238,7 +256,7 @@ def report(records: list[dict[str, Any]], protocol: str) -> list[str]:
     lines.append(f"- paper methods above ridge: {sum(beats)} of {len(beats)}")
     from .validity_power import describe, power  # imported here: it builds on this module
 
-    bands = power(records, protocol)
+    bands = power(records, protocol, cofinal=cofinal)
     if bands is not None:
         lines += describe(bands)
     ablation = ablation_rows(chosen, tab3, protocol)

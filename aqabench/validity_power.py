@@ -131,12 +131,13 @@ def _subset_noise(cells: list[list[tuple[np.ndarray, np.ndarray]]], rng: np.rand
 
 def power(records: list[dict[str, Any]], protocol: str = "final", test_factor: float = 1.0,
           seeds: int | None = None, seed_std: float | None = None, draws: int = DRAWS,
-          seed: int = SEED) -> Power | None:
+          seed: int = SEED, cofinal: str = "paper") -> Power | None:
     """The perfect, noisy-reference and null bands of the pooled τ against the VST rows for
     these records (None when no subset has two paper methods with test predictions);
-    ``seed_std`` (z) replaces the seed noise the records show, e.g. for records of one seed."""
+    ``seed_std`` (z) replaces the seed noise the records show, e.g. for records of one seed;
+    ``cofinal``: the CoFInAl variant in its rows (:func:`aqabench.validity.labels`)."""
     tab1, _ = published("VST")
-    chosen = twin_records(records, protocol)
+    chosen = twin_records(records, protocol, cofinal)
     scores = {key: cell_mean(runs, protocol) for key, runs in chosen.items()}
     seed_std = _seed_std(chosen, protocol) if seed_std is None else seed_std
     rng = np.random.default_rng(seed)

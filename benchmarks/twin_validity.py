@@ -31,7 +31,7 @@ import argparse
 from pathlib import Path
 
 from aqabench.results import load_records
-from aqabench.validity import report
+from aqabench.validity import COFINAL_VARIANTS, report
 from aqabench.validity_power import describe, power
 
 
@@ -40,6 +40,9 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("records", nargs="+", type=Path, help="record files or folders")
     parser.add_argument("--protocol", choices=("final", "best"), default="final")
+    parser.add_argument("--cofinal", choices=COFINAL_VARIANTS, default="paper",
+                        help="the CoFInAl variant in its published rows (default: the paper "
+                             "model; the other is shown beside, not ranked)")
     parser.add_argument("--test-factor", type=float, default=None, metavar="F",
                         help="also the noise bands for F times as many test videos")
     parser.add_argument("--seeds", type=int, default=None, metavar="K",
@@ -53,9 +56,10 @@ def main() -> None:
     if args.seeds is not None and args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
     records = load_records(args.records)
-    print("\n".join(report(records, args.protocol)))
+    print("\n".join(report(records, args.protocol, args.cofinal)))
     if args.test_factor is not None:
-        bands = power(records, args.protocol, args.test_factor, args.seeds, args.seed_std)
+        bands = power(records, args.protocol, args.test_factor, args.seeds, args.seed_std,
+                      cofinal=args.cofinal)
         if bands is not None:
             print("\n".join(describe(bands)))
 

@@ -156,3 +156,23 @@ def test_two_runs_of_one_cell_and_seed_are_refused_naming_the_cell() -> None:
     stale["provenance"]["config_hash"] = "y"  # MS-LSTM at another config
     with pytest.raises(UsageError, match=r"mslstm rg-synth/Ball seed 0 .*x, y"):
         twin_records(records + [stale], "final")
+
+
+def test_the_cofinal_code_variant_can_stand_in_cofinals_rows() -> None:
+    """Paper model last, code variant first: τ 0 with the paper model in CoFInAl's rows (the
+    default; the code variant beside, unranked), 1 with ``cofinal="code"`` (the paper model
+    beside), and each is shown under its own label."""
+    records = records_with_quality([0.1, 0.7, 0.5, 0.3])
+    code = records_with_quality([0.9, 0.7, 0.5, 0.3])[0]
+    code["identity"].update(variant="code", setting='variant="code"')  # as bench names it
+    records.append(code)
+    default = report(records, "final")
+    assert "Ball 0.00" in figure(default, "- Kendall τ vs the VST rows")
+    assert figure(default, "| Ball | CoFInAl (code variant) |")
+    as_code = report(records, "final", "code")
+    assert "Ball 1.00" in figure(as_code, "- Kendall τ vs the VST rows")
+    assert "CoFInAl's rows: its `variant=code` records" in as_code[0]
+    assert figure(as_code, "| Ball | CoFInAl (paper model) |")
+    assert not any(line.startswith("| Ball | CoFInAl (code variant)") for line in as_code)
+    with pytest.raises(UsageError, match="CoFInAl variant 'ablation'"):
+        report(records, "final", "ablation")
