@@ -16,6 +16,11 @@ was calibrated on ``ridge`` alone (``benchmarks/calibrate_twins.py``); nothing h
     aqabench bench --suite validity-unseen --out leaderboards/validity-unseen --executor ray
     python benchmarks/twin_validity.py leaderboards/validity-unseen  # Clubs, Ribbon, PCS
     python benchmarks/twin_validity.py leaderboards/validity leaderboards/validity-unseen  # all
+    python benchmarks/twin_validity.py leaderboards/validity-irregular --cofinal code
+
+CoFInAl's published rows are its paper model's records by default (``variant=paper``; the code
+variant is shown beside, unranked); ``--cofinal code`` puts its ``variant=code`` records there
+instead (the paper model beside), to measure which of the two the published order supports.
 
 Each report ends with the τ a perfect twin and a chance twin would show under the records' own
 noise (:mod:`aqabench.validity_power`); ``--test-factor F --seeds K [--seed-std S]`` adds the bands
