@@ -53,7 +53,9 @@ def labels(cofinal: str = "paper") -> tuple[Labels, Labels]:
         return METHODS, EXTRA
     ranked = {**{k: v for k, v in METHODS.items() if k[0] != "cofinal"},
               ("cofinal", "code"): "CoFInAl"}
-    return ranked, {("cofinal", "paper"): "CoFInAl (paper model)", ("ridge", None): "ridge"}
+    beside = {**{k: v for k, v in EXTRA.items() if k[0] != "cofinal"},
+              ("cofinal", "paper"): "CoFInAl (paper model)"}
+    return ranked, beside
 #: every subset Tab. 1 reports, in its column order; a report shows those its records cover
 SUBSETS = (("rg-synth", "Ball"), ("rg-synth", "Clubs"), ("rg-synth", "Hoop"),
            ("rg-synth", "Ribbon"), ("fisv-synth", "TES"), ("fisv-synth", "PCS"))
@@ -94,8 +96,10 @@ def twin_records(records: list[dict[str, Any]], protocol: str, cofinal: str = "p
         if label is None or record.get(protocol) is None:
             continue
         setting = ident.get("setting")
-        if key in beside or setting == f'variant="{key[1]}"':
+        if setting == f'variant="{key[1]}"':
             setting = None  # the variant is the label
+        if key in beside and setting is not None:
+            continue  # a row beside shows the variant itself, not its ablations
         seeds, seed = out.setdefault((label, ident["subset"], setting), {}), int(ident["seed"])
         before, now = seeds.get(seed), record["provenance"].get("config_hash")
         if before is not None and before["provenance"].get("config_hash") != now:

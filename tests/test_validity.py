@@ -166,6 +166,10 @@ def test_the_cofinal_code_variant_can_stand_in_cofinals_rows() -> None:
     code = records_with_quality([0.9, 0.7, 0.5, 0.3])[0]
     code["identity"].update(variant="code", setting='variant="code"')  # as bench names it
     records.append(code)
+    ablation = records_with_quality([0.2, 0.7, 0.5, 0.3])[0]  # the paper model's, unranked then
+    ablation["identity"].update(setting="use_lr=false", config_hash="other")
+    ablation["provenance"]["config_hash"] = "other"
+    records.append(ablation)
     default = report(records, "final")
     assert "Ball 0.00" in figure(default, "- Kendall τ vs the VST rows")
     assert figure(default, "| Ball | CoFInAl (code variant) |")
@@ -174,5 +178,6 @@ def test_the_cofinal_code_variant_can_stand_in_cofinals_rows() -> None:
     assert "CoFInAl's rows: its `variant=code` records" in as_code[0]
     assert figure(as_code, "| Ball | CoFInAl (paper model) |")
     assert not any(line.startswith("| Ball | CoFInAl (code variant)") for line in as_code)
+    assert sum(line.startswith("| Ball | CoFInAl (paper model) |") for line in as_code) == 1
     with pytest.raises(UsageError, match="CoFInAl variant 'ablation'"):
         report(records, "final", "ablation")
