@@ -205,7 +205,8 @@ VALIDITY_SECTIONS = (
      "directions that change from clip to clip, rather than a shift along a fixed direction "
      "(recalibrated on C3D+SVR; docs/datasets.md); a declared candidate, its deviations' size "
      "set on one published same-backbone margin (MS-LSTM on C3D, Fis-V TES), not the default "
-     "twins."),
+     "twins. Every cell has seeds 0, 1 and 2 (the `validity-irregular-seeds` suite adds 1 "
+     "and 2), so its pairs are tested over seeds."),
     ("validity-unseen-irregular",
      "The irregular-execution candidate on unseen subsets (`validity-unseen-irregular`)",
      "The same question for the irregular candidate on the subsets none of its choices looked "
