@@ -38,6 +38,7 @@ from .overwrite import check_overwrite
 from .plugins import Registry
 from .profile import run_profile
 from .results import SCHEMA_VERSION, record_filename, write_record
+from .resume import DEFAULT_EVERY, PARTIAL_FOLDER, partial_state
 from .splits import carve_validation
 from .train import (
     EpochCallback,
@@ -67,8 +68,14 @@ class RunRequest:
     #: Save the trained model for ``aqabench score``: a path, or True for the default beside
     #: the record (:func:`aqabench.checkpoint.default_path`).
     checkpoint: Path | bool | None = None
-    #: Replace an existing record at the run's file name (see :mod:`aqabench.overwrite`).
+    #: Replace an existing record at the run's file name (see :mod:`aqabench.overwrite`);
+    #: also discards a saved partial state.
     force: bool = False
+    #: Where the partial state of an unfinished run is kept (:mod:`aqabench.resume`); None:
+    #: ``<out_dir>/.partial``, or nowhere without ``out_dir``.
+    partial_dir: Path | None = None
+    #: Seconds between partial-state saves (0: every epoch); None: not resumable.
+    resume_every: float | None = DEFAULT_EVERY
 
 
 def default_cache_dir() -> Path:
@@ -317,16 +324,30 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
     check_needs(method.needs, bundle, method.name, dataset.name)
     if on_start is not None:
         on_start(config)
-    state = fit(model, bundle, info, config, device, method.needs, on_epoch, val)
+    partial = partial_state(partial_folder(request), ident, code, request.resume_every,
+                            request.force)
+    state = fit(model, bundle, info, config, device, method.needs, on_epoch, val, partial)
     record = make_record(state, method, dataset, subset, bundle, chash,
-                         time.perf_counter() - clock, started, val)
+                         state.wall_before + time.perf_counter() - clock, started, val)
     record["provenance"]["code_hash"] = code
+    if state.resumed_at:
+        record["provenance"]["resumed_at"] = state.resumed_at
     record["provenance"]["plugins"] = registry.provenance(method.name, dataset.name,
                                                           bundle.backbone)
     record["identity"].update({k: ident[k] for k in ("size", "setting", "changed",
                                                      "config_hash", "numerics") if k in ident})
     record["profile"] = run_profile(model, state.info, state.config, method.needs)
-    return record, state, write_outputs(request, record, model, state)
+    written = write_outputs(request, record, model, state)
+    if partial is not None:  # the record stands in for it now (or the caller writes it)
+        partial.discard()
+    return record, state, written
+
+
+def partial_folder(request: RunRequest) -> Path | None:
+    """Where ``request``'s partial state lives: ``partial_dir``, else ``<out_dir>/.partial``."""
+    if request.partial_dir is not None:
+        return Path(request.partial_dir)
+    return Path(request.out_dir) / PARTIAL_FOLDER if request.out_dir is not None else None
 
 
 def check_destinations(request: RunRequest, ident: dict[str, Any] | None = None,

@@ -15,15 +15,18 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from . import metrics
+from . import console, metrics
 from .api import CAPABILITIES, HARNESS_NEEDS, AQAModel, DataBundle, DataInfo, FeatureSet
 from .errors import RunError, UsageError
 from .sampling import ExemplarPicker, test_batches, train_batches
+
+if TYPE_CHECKING:
+    from .resume import PartialState
 
 EpochCallback = Callable[[dict[str, Any]], None]
 
@@ -107,6 +110,11 @@ class TrainState:
     best: tuple[int, Evaluation] | None = None
     #: (epoch, test evaluation, validation metrics) of the epoch chosen on validation SRCC.
     val: tuple[int, Evaluation, dict[str, float]] | None = None
+    #: Epochs after which a resumed run went on (:mod:`aqabench.resume`); [] if it never stopped.
+    resumed_at: list[int] = field(default_factory=list)
+    #: Seconds spent before this process resumed the run, and when this process started it.
+    wall_before: float = 0.0
+    clock: float = field(default_factory=time.perf_counter)
 
 
 def build_picker(bundle: DataBundle, config: Mapping[str, Any], needs: frozenset[str]
@@ -190,9 +198,11 @@ def train_one_epoch(state: TrainState, data: FeatureSet, optimizer: torch.optim.
 
 def fit(model: AQAModel, bundle: DataBundle, info: DataInfo, config: dict[str, Any],
         device: torch.device, needs: frozenset[str] = frozenset(),
-        on_epoch: EpochCallback | None = None, val: FeatureSet | None = None) -> TrainState:
+        on_epoch: EpochCallback | None = None, val: FeatureSet | None = None,
+        partial: PartialState | None = None) -> TrainState:
     """Train ``model`` for ``config['epochs']`` epochs, evaluating the test split (and ``val``,
-    when given) after each."""
+    when given) after each. With ``partial`` (:mod:`aqabench.resume`), a saved state resumes
+    the run at its next epoch and the state is saved between epochs as it goes."""
     model.prepare(bundle.train, config)
     model.to(device)
     state = TrainState(model=model, config=config, info=info, device=device)
@@ -200,11 +210,35 @@ def fit(model: AQAModel, bundle: DataBundle, info: DataInfo, config: dict[str, A
     base_lrs = [group["lr"] for group in optimizer.param_groups]
     generator = torch.Generator().manual_seed(int(config["seed"]))
     picker = build_picker(bundle, config, needs)
-    for epoch in range(int(config["epochs"])):
+    total = int(config["epochs"])
+    payload = partial.load() if partial is not None else None
+    if partial is not None and payload is not None:
+        state.wall_before = partial.restore(payload, state, optimizer, generator)
+        console.err.print(f"resuming at epoch {len(state.curve) + 1} of {total} from "
+                          f"{partial.path}")
+    try:
+        train_epochs(state, bundle, optimizer, base_lrs, generator, picker, val, on_epoch,
+                     partial)
+    except KeyboardInterrupt:
+        if partial is not None and partial.saved:
+            console.err.print(f"interrupted: {partial.saved} of {total} epochs are "
+                              f"kept in {partial.path}; the same command resumes there")
+        raise
+    return state
+
+
+def train_epochs(state: TrainState, bundle: DataBundle, optimizer: torch.optim.Optimizer,
+                 base_lrs: list[float], generator: torch.Generator,
+                 picker: ExemplarPicker | None, val: FeatureSet | None,
+                 on_epoch: EpochCallback | None, partial: PartialState | None) -> None:
+    """The epochs from ``len(state.curve)`` (0, or where a resumed run stopped) to the last."""
+    model, config, device = state.model, state.config, state.device
+    total = int(config["epochs"])
+    for epoch in range(len(state.curve), total):
         factor = lr_factor(epoch, config)
         for group, base in zip(optimizer.param_groups, base_lrs):
             group["lr"] = base * factor
-        model.start_epoch(epoch, int(config["epochs"]))
+        model.start_epoch(epoch, total)
         started = time.perf_counter()
         row: dict[str, Any] = {"epoch": epoch + 1, "lr": base_lrs[0] * factor}
         row.update(train_one_epoch(state, bundle.train, optimizer, generator, picker, epoch + 1))
@@ -221,6 +255,8 @@ def fit(model: AQAModel, bundle: DataBundle, info: DataInfo, config: dict[str, A
         state.final = evaluation
         if state.best is None or evaluation.metrics["srcc"] > state.best[1].metrics["srcc"]:
             state.best = (epoch + 1, evaluation)
+        if partial is not None and partial.due(epoch + 1, total):
+            partial.save(state, optimizer, generator,
+                         state.wall_before + time.perf_counter() - state.clock)
         if on_epoch is not None:
             on_epoch(row)
-    return state
