@@ -46,6 +46,7 @@ from .overwrite import check_overwrite
 from .package_data import SUITES_DIR
 from .plugins import Registry
 from .results import read_record, record_filename, write_record
+from .resume import DEFAULT_EVERY, PARTIAL_FOLDER
 from .runner import (
     RunRequest,
     code_hash,
@@ -241,16 +242,19 @@ def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] |
               force: bool = False, device: str | None = None,
               on_cell: Callable[[int, int, CellOutcome], None] | None = None,
               on_run: OnRun | None = None, executor: Executor | None = None,
-              data_root: Path | None = None) -> Iterator[CellOutcome]:
+              data_root: Path | None = None, resume_every: float | None = DEFAULT_EVERY
+              ) -> Iterator[CellOutcome]:
     """Run (or skip) every cell; ``on_run(cell)`` gives the (on_epoch, on_start) callbacks of
     a cell that runs in this process, ``on_cell(done, total, outcome)`` is told each outcome.
 
     Current cells are skipped first; the rest go to ``executor`` (default: local, in suite
     order), and each result is written here as it arrives. A failed cell is an outcome with
-    status ``"failed"`` and its error; the others still run."""
+    status ``"failed"`` and its error; the others still run. A cell that runs keeps its partial
+    state in ``<out_dir>/.partial`` every ``resume_every`` seconds (:mod:`aqabench.resume`), so
+    a killed suite resumes inside its unfinished cells, not only between them."""
     cells = suite.expand(registry, only)
     outcomes = _outcomes(suite, cells, registry, out_dir, force, device, on_run,
-                         executor or LocalExecutor(), data_root)
+                         executor or LocalExecutor(), data_root, resume_every)
     for done, outcome in enumerate(outcomes, start=1):
         if on_cell is not None:
             on_cell(done, len(cells), outcome)
@@ -259,7 +263,7 @@ def run_suite(suite: Suite, registry: Registry, out_dir: Path, only: list[str] |
 
 def _outcomes(suite: Suite, cells: list[Cell], registry: Registry, out_dir: Path, force: bool,
               device: str | None, on_run: OnRun | None, executor: Executor,
-              data_root: Path | None) -> Iterator[CellOutcome]:
+              data_root: Path | None, resume_every: float | None) -> Iterator[CellOutcome]:
     jobs: list[CellJob] = []
     expected: dict[int, tuple[str, str]] = {}
     for index, cell in enumerate(cells):
@@ -269,7 +273,8 @@ def _outcomes(suite: Suite, cells: list[Cell], registry: Registry, out_dir: Path
             continue
         if not force and (out_dir / name).exists():  # a different run there: refused now
             check_overwrite(out_dir / name, *hashes, planned_config(suite, cell, registry))
-        request = replace(suite.request(cell, None, device), data_root=data_root)
+        request = replace(suite.request(cell, None, device), data_root=data_root, force=force,
+                          partial_dir=out_dir / PARTIAL_FOLDER, resume_every=resume_every)
         jobs.append(CellJob(index, cell, request))
         expected[index] = hashes
     if not jobs:

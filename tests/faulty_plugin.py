@@ -5,7 +5,9 @@ Methods (all the ridge baseline when they do not fail):
 * ``fails``: its build raises ``RuntimeError("injected failure")``: an error inside a cell;
 * ``dies-always``: its build kills the worker process (``os._exit``), every time;
 * ``dies-once``: kills the worker the first time it is built (a marker file under
-  ``$AQABENCH_FAULTY_DIR`` remembers it), then runs: what Ray's ``max_retries`` must absorb.
+  ``$AQABENCH_FAULTY_DIR`` remembers it), then runs: what Ray's ``max_retries`` must absorb;
+* ``dies-mid-run``: the ridge baseline that kills the worker as its third epoch starts, the
+  first time: the retry must resume from the cell's partial state (aqabench/resume.py).
 
 Never use the ``dies-*`` methods with the local executor: they would kill the test process.
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import aqabench
 from aqabench.api import MethodSpec
-from aqabench_baseline import build as ridge_build, defaults
+from aqabench_baseline import RidgeBaseline, build as ridge_build, defaults
 
 
 def fails(config, info):
@@ -43,10 +45,23 @@ def dies_once(config, info):
     return ridge_build(config, info)
 
 
+class DiesMidRun(RidgeBaseline):
+    def start_epoch(self, epoch, total):
+        marker = Path(os.environ["AQABENCH_FAULTY_DIR"]) / "died-mid-run"
+        if epoch == 2 and not marker.exists():
+            marker.touch()
+            os._exit(3)
+        super().start_epoch(epoch, total)
+
+
+def dies_mid_run(config, info):
+    return DiesMidRun(info.feature_dim)
+
+
 @aqabench.hookimpl
 def aqabench_register_methods(register):
     for name, build in (("fails", fails), ("dies-always", dies_always),
-                        ("dies-once", dies_once)):
+                        ("dies-once", dies_once), ("dies-mid-run", dies_mid_run)):
         register(MethodSpec(name=name, build=build, defaults=defaults, datasets=("toy-synth",),
                             description="test-only: fails on purpose"))
 '''

@@ -127,3 +127,23 @@ def test_a_worker_without_the_data_root_names_its_node(tmp_path: Path, local_ray
     assert outcome.status == "failed"
     assert outcome.error == (f"{missing}: --data-root not found on node {os.uname().nodename}: "
                              "the path must be valid on every node that runs cells")
+
+
+def test_a_cell_whose_worker_died_mid_run_resumes_inside_it(tmp_path: Path,
+                                                            local_ray: Path) -> None:
+    suite = Suite.load(str(write_suite(tmp_path, [
+        {"method": "ridge", "dataset": "toy-synth", "set": {"epochs": 4}},
+        {"method": "dies-mid-run", "dataset": "toy-synth", "set": {"epochs": 4}}])))
+    outcomes = {o.cell.method: o for o in run_suite(
+        suite, get_registry(), tmp_path / "out", device="cpu", resume_every=0.0,
+        executor=RayExecutor(cpus_per_cell=1, max_retries=1))}
+    assert (local_ray / "died-mid-run").exists()  # it died as its third epoch started
+    assert [o.status for o in outcomes.values()] == ["ran", "ran"]
+    written = {name.partition("__")[0]: record
+               for name, record in records(tmp_path / "out").items()}
+    died, ridge = written["dies-mid-run"], written["ridge"]
+    assert died["provenance"]["resumed_at"] == [2]  # the retry went on after epoch 2
+    for block in ("final", "best", "predictions"):  # the same model, as if never killed
+        assert json.dumps(died[block]) == json.dumps(ridge[block])
+    assert comparable(died)["curve"] == comparable(ridge)["curve"]
+    assert not list((tmp_path / "out" / ".partial").glob("*.pt"))

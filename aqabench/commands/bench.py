@@ -16,6 +16,7 @@ from rich.table import Table
 
 from .. import console
 from ..plugins import get_registry
+from .resume_option import add_resume_option
 
 if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
     from ..bench import CellOutcome
@@ -39,6 +40,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--list", action="store_true", help="list the suite's cells and exit")
     p.add_argument("--data-root", type=Path, default=None, metavar="DIR",
                    help="root of a real dataset (must exist on every node with --executor ray)")
+    add_resume_option(p, "OUT/.partial (a killed suite resumes inside its unfinished cells)")
     engine = p.add_argument_group("executor", "where the cells run (docs/distributed.md)")
     engine.add_argument("--executor", choices=("local", "ray"), default="local",
                         help="local: one after the other here (default); ray: one Ray task each")
@@ -112,7 +114,8 @@ def main(args: argparse.Namespace) -> int:
             table.add_row(outcome.cell.label, outcome.status, *scores, f"{outcome.seconds:.1f}")
 
         outcomes = list(run_suite(suite, registry, out, args.only, args.force,
-                                  args.device, on_cell, on_run, executor, args.data_root))
+                                  args.device, on_cell, on_run, executor, args.data_root,
+                                  args.resume_every))
     wall = time.perf_counter() - started
     console.out.print(table)
     counts = {s: sum(o.status == s for o in outcomes) for s in ("ran", "skipped", "failed")}

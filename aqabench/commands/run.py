@@ -19,6 +19,7 @@ from ..plugins import get_registry
 from ..results import PROTOCOLS
 from ..stats import seed_summary
 from ..table_stats import constant
+from .resume_option import DEFAULT_EVERY, add_resume_option
 
 if TYPE_CHECKING:  # torch and the harness load when the command runs, not for --help
     from ..runner import RunRequest
@@ -50,6 +51,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--save-checkpoint", nargs="?", const=True, default=None, type=Path,
                    metavar="PATH", help="keep the trained model for 'aqabench score' "
                    "(default PATH: beside the record, .pt)")
+    add_resume_option(p, "OUT/.partial")
     p.set_defaults(func=main)
 
 
@@ -69,6 +71,7 @@ def request_from_args(args: argparse.Namespace) -> RunRequest:
         data_root=args.data_root, size=args.size, out_dir=args.out,
         checkpoint=getattr(args, "save_checkpoint", None),
         force=bool(getattr(args, "force", False)),
+        resume_every=getattr(args, "resume_every", DEFAULT_EVERY),
     )
 
 
