@@ -16,7 +16,7 @@ was calibrated on ``ridge`` alone (``benchmarks/calibrate_twins.py``); nothing h
     aqabench bench --suite validity-unseen --out leaderboards/validity-unseen --executor ray
     python benchmarks/twin_validity.py leaderboards/validity-unseen  # Clubs, Ribbon, PCS
     python benchmarks/twin_validity.py leaderboards/validity leaderboards/validity-unseen  # all
-    aqabench bench --suite validity-irregular-seeds --out leaderboards/validity-irregular --executor ray
+    aqabench bench --suite validity-irregular-seeds --out leaderboards/validity-irregular
     python benchmarks/twin_validity.py leaderboards/validity-irregular --cofinal code
 
 CoFInAl's published rows are its paper model's records by default (``variant=paper``; the code
