@@ -24,6 +24,7 @@ from .api import AQAModel, DataInfo, MethodSpec, resolve_factory
 from .checkpoint_schema import validate
 from .config import validate as validate_config
 from .errors import DataError, UsageError
+from .fileio import chmod_like_open
 from .outputs import write_failed
 from .results import record_filename
 
@@ -80,6 +81,7 @@ def save_checkpoint(path: Path, model: AQAModel, identity: Mapping[str, Any],
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        chmod_like_open(fd)
         os.close(fd)
         torch.save(payload, tmp)
         os.replace(tmp, path)

@@ -32,6 +32,7 @@ import torch
 from . import __version__, console
 from .checkpoint import plain
 from .errors import DataError
+from .fileio import chmod_like_open
 from .results import record_filename
 
 if TYPE_CHECKING:
@@ -160,6 +161,7 @@ class PartialState:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
                                        dir=self.path.parent)
+            chmod_like_open(fd)
             os.close(fd)
             torch.save(payload, tmp)
             os.replace(tmp, self.path)

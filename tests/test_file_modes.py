@@ -46,3 +46,21 @@ def test_run_record_and_table_are_0644_under_umask_022(tmp_path: Path, umask, ru
                            "--out", str(tmp_path / "tab.md"))
     assert code == 0, err
     assert mode(tmp_path / "tab.md") == 0o644
+
+
+def test_checkpoints_and_partial_states_are_0644_under_umask_022(tmp_path: Path,
+                                                                 umask) -> None:
+    from aqabench import resume
+
+    def stop(row: dict) -> None:
+        raise KeyboardInterrupt
+
+    request = RunRequest(method="ridge", dataset="toy-synth", size="tiny", epochs=2,
+                         out_dir=tmp_path / "runs", checkpoint=True, resume_every=0.0)
+    with pytest.raises(KeyboardInterrupt):
+        run(request, get_registry(), on_epoch=stop)
+    (partial,) = (tmp_path / "runs" / resume.PARTIAL_FOLDER).glob("*.pt")
+    assert mode(partial) == 0o644
+    run(request, get_registry())
+    (checkpoint,) = (tmp_path / "runs").glob("*.pt")
+    assert mode(checkpoint) == 0o644
