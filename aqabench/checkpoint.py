@@ -62,6 +62,28 @@ def target_path(option: Path | bool, record: Mapping[str, Any], out_dir: Path | 
     return option if isinstance(option, Path) else default_path(record, out_dir)
 
 
+def cpu_state_dict(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The model's weights and buffers, detached copies on the CPU (what a file stores)."""
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def torch_save_atomic(payload: Any, path: Path) -> None:
+    """``torch.save`` via a temp file in the same folder and a rename, with the mode a plain
+    ``open`` would give; a failure raises OSError or RuntimeError (torch's failed write) and
+    leaves neither the temp file nor a half-written ``path``."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        chmod_like_open(fd)
+        os.close(fd)
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
 def save_checkpoint(path: Path, model: AQAModel, identity: Mapping[str, Any],
                     config: Mapping[str, Any], info: DataInfo) -> Path:
     """Write the checkpoint via a temp file in the same folder and a rename."""
@@ -72,24 +94,15 @@ def save_checkpoint(path: Path, model: AQAModel, identity: Mapping[str, Any],
         "identity": plain(identity),
         "config": plain(config),
         "info": plain(dataclasses.asdict(info)),
-        "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        "state_dict": cpu_state_dict(model),
     }
     path = Path(path)
     if path.is_dir():
         raise DataError(path, "--save-checkpoint is a folder; give a file path")
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        chmod_like_open(fd)
-        os.close(fd)
-        torch.save(payload, tmp)
-        os.replace(tmp, path)
+        torch_save_atomic(payload, path)
     except (OSError, RuntimeError) as exc:  # torch reports a failed write as RuntimeError
         raise write_failed(path, exc, "cannot write the checkpoint") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
     return path
 
 

@@ -19,9 +19,7 @@ record is written, and ``--force`` discards it first.
 
 from __future__ import annotations
 
-import os
 import random
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,9 +28,8 @@ import numpy as np
 import torch
 
 from . import __version__, console
-from .checkpoint import plain
+from .checkpoint import cpu_state_dict, plain, torch_save_atomic
 from .errors import DataError
-from .fileio import chmod_like_open
 from .results import record_filename
 
 if TYPE_CHECKING:
@@ -127,7 +124,6 @@ class PartialState:
     def _drop(self, why: str) -> None:
         console.err.print(f"{self.path}: {why}; removed, starting at epoch 1")
         self.path.unlink(missing_ok=True)
-        return None
 
     def due(self, epochs_done: int, total: int) -> bool:
         """Save after ``epochs_done`` of ``total`` epochs? Never after the last one."""
@@ -144,7 +140,7 @@ class PartialState:
             "config_hash": self.config_hash, "code_hash": self.code_hash,
             "epochs_done": len(state.curve), "wall_seconds": float(wall),
             "resumed_at": list(state.resumed_at),
-            "model": {k: v.detach().cpu().clone() for k, v in state.model.state_dict().items()},
+            "model": cpu_state_dict(state.model),
             "optimizer": optimizer.state_dict(),
             "generator": generator.get_state(),
             "rng": rng_states(),
@@ -156,23 +152,13 @@ class PartialState:
             else {"epoch": state.val[0], "evaluation": pack_evaluation(state.val[1]),
                   "held_out": plain(state.val[2])},
         }
-        tmp = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                       dir=self.path.parent)
-            chmod_like_open(fd)
-            os.close(fd)
-            torch.save(payload, tmp)
-            os.replace(tmp, self.path)
+            torch_save_atomic(payload, self.path)
             self.saved = len(state.curve)
-        except (OSError, RuntimeError) as exc:
+        except (OSError, RuntimeError) as exc:  # torch reports a failed write as RuntimeError
             self.failed = True
             console.err.print(f"{self.path}: cannot save the partial state ({exc}); the run "
                               "goes on without it")
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
         self.last_save = time.monotonic()
 
     def restore(self, payload: dict[str, Any], state: TrainState,

@@ -165,6 +165,12 @@ def test_a_partial_state_never_executes_code(tmp_path: Path, monkeypatch, capsys
     assert "unreadable" in capsys.readouterr().err
 
 
+def test_the_cli_default_interval_is_the_harness_default() -> None:
+    from aqabench.commands import resume_option  # kept apart so that --help loads no torch
+
+    assert resume_option.DEFAULT_EVERY == resume.DEFAULT_EVERY
+
+
 def test_saves_wait_for_the_interval_and_never_follow_the_last_epoch(tmp_path: Path) -> None:
     partial = resume.PartialState(tmp_path / "p.pt", "c", "h", every=3600)
     assert not partial.due(1, 3)  # an hour has not passed
