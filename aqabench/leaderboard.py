@@ -21,6 +21,7 @@ from . import stats
 from .errors import DataError
 from .figures import BANDS_PREFIX, FIGURE_PREFIX
 from .identity import config_difference, unfilled_config
+from .kernels import PINS
 from .results import load_records
 from .runner import method_defaults
 from .table_layouts import DISPLAY, load_inputs
@@ -231,6 +232,18 @@ def seeds_line(records: list[dict[str, Any]]) -> str:
     return f"seeds {', '.join(map(str, seeds)) or '-'} ({spread or 'no cells'})"
 
 
+def kernels_line(records: list[dict[str, Any]]) -> str:
+    """The CPU kernel pins the records ran under (``provenance.kernels``, aqabench/kernels.py)."""
+    seen: dict[str, int] = {}
+    for r in records:
+        pins = r["provenance"].get("kernels")
+        text = (", ".join(f"{k}={pins[k]}" for k in PINS if k in pins) if pins
+                else "not recorded")
+        seen[text] = seen.get(text, 0) + 1
+    return "; ".join(f"{text} ({n} record{'s' if n > 1 else ''})"
+                     for text, n in sorted(seen.items())) or "-"
+
+
 def readme(records: list[dict[str, Any]], sections: list[str]) -> str:
     devices = sorted({r["provenance"].get("device_name") or r["provenance"].get("device", "?")
                       for r in records})
@@ -253,7 +266,8 @@ def readme(records: list[dict[str, Any]], sections: list[str]) -> str:
         "",
         f"- Runs: {len(records)} records; {seeds_line(records)}; "
         f"twin sizes: {', '.join(sizes) or '-'}; "
-        f"devices: {', '.join(devices) or '-'}. The `ci` suite uses a reduced protocol "
+        f"devices: {', '.join(devices) or '-'}; CPU kernels: {kernels_line(records)}. "
+        "The `ci` suite uses a reduced protocol "
         "(few epochs, see `aqabench/suites/ci.json`), so reproduced numbers rank methods on "
         "the synthetic twins and are not comparable with the papers' rows.",
         f"- Harness feature preprocessing (`feature_norm`): {preprocessing or '-'}.",

@@ -33,6 +33,7 @@ from .api import (
 )
 from .config import fill_score_normalisation, merge_config
 from .errors import AqabenchError, DataError, RunError, UsageError
+from .kernels import kernels
 from .outputs import writable_dir, writable_file, write_failed
 from .overwrite import check_overwrite
 from .plugins import Registry
@@ -221,6 +222,7 @@ def provenance(config: dict[str, Any], chash: str, device: torch.device, wall: f
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda"
         else platform.processor() or platform.machine(),
         "threads": torch.get_num_threads(),
+        "kernels": kernels(),
         "wall_seconds": round(wall, 3),
         "argv": sys.argv,
         "started_at": started,

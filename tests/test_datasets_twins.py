@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -84,6 +85,40 @@ def test_cache_is_used_and_a_corrupt_cache_is_regenerated(tmp_path: Path) -> Non
     assert (folder / "train.npy").stat().st_size == len(data)  # rewritten
     (folder / "meta.json").write_text("{not json")
     assert torch.equal(load("fisv-synth", "TES", tmp_path).test.features, fresh.test.features)
+
+
+def test_a_twin_made_under_other_openblas_kernels_is_not_read_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache key carries the OpenBLAS pin (or the CPU's SIMD level where unset): a twin cached
+    under SkylakeX kernels is another folder for a Haswell-pinned run, never its bytes."""
+    twin = twins.make_twin("fisv-synth", "TES", "tiny")
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    haswell = twin_cache.cache_key(twin)
+    assert haswell.endswith("-blas-Haswell")
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "SkylakeX")
+    assert twin_cache.cache_key(twin).endswith("-blas-SkylakeX")
+    monkeypatch.delenv("OPENBLAS_CORETYPE")
+    stem = haswell.removesuffix("-blas-Haswell")
+    assert twin_cache.cache_key(twin).startswith(stem + "-blas-auto-")
+    load("fisv-synth", "TES", tmp_path)
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    load("fisv-synth", "TES", tmp_path)
+    folders = sorted(p.name for p in (tmp_path / "twins").iterdir())
+    assert len(folders) == 2 and haswell in folders
+
+
+def test_a_twins_bytes_do_not_follow_the_blas_thread_count() -> None:
+    """A local run (numpy's BLAS on every core) and a Ray worker (one thread) make the same twin:
+    OpenBLAS splits the large float32 products by thread, which changed the last bits before the
+    twins were made on one thread (aqabench/kernels.py)."""
+    from threadpoolctl import threadpool_limits
+
+    twin = twins.make_twin("rg-synth", "Ball", "full")
+    with threadpool_limits(limits=1, user_api="blas"):
+        one = twin_cache.generate_split(twin, "test").features
+    with threadpool_limits(limits=max(2, os.cpu_count() or 2), user_api="blas"):
+        many = twin_cache.generate_split(twin, "test").features
+    assert np.array_equal(one, many)
 
 
 def _latent_columns(name: str, subset: str | None) -> dict[str, np.ndarray]:

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from aqabench import metrics
+from aqabench import kernels, metrics
 from aqabench.api import DataBundle, FeatureSet
 
 from .twin_sweep import sweep_stale, temp_prefix
@@ -114,12 +114,14 @@ class SplitArrays:
 
 
 def generate_split(twin: Twin, split: str) -> SplitArrays:
-    """Make a split video by video straight into its padded array."""
+    """Make a split video by video straight into its padded array (BLAS on one thread: the
+    bytes must not depend on the process's thread count, :mod:`aqabench.kernels`)."""
     latents = split_latents(twin, split)
     lengths = np.array([v.length for v in latents], dtype=np.int64)
     features = np.zeros((len(latents), int(lengths.max()), twin.dim), dtype=np.float32)
-    for i, lat in enumerate(latents):
-        twin.fill(lat, video_rng(twin, split, i, "features"), features[i, : lat.length])
+    with kernels.one_blas_thread():
+        for i, lat in enumerate(latents):
+            twin.fill(lat, video_rng(twin, split, i, "features"), features[i, : lat.length])
     extras = {key: np.asarray([v.extras[key] for v in latents]) for key in twin.extra_dtypes}
     return SplitArrays(
         ids=[twin.video_id(split, i) for i in range(len(latents))],
@@ -131,10 +133,12 @@ def generate_split(twin: Twin, split: str) -> SplitArrays:
 
 
 def cache_key(twin: Twin) -> str:
-    """``<name>-<subset>-<size>-v<version>-<story digest>``: a changed knob never reads a stale
-    cache, even where the version was not bumped."""
+    """``<name>-<subset>-<size>-v<version>-<story digest>-<kernels>``: a changed knob never reads
+    a stale cache, even where the version was not bumped, and neither does a twin made under
+    other OpenBLAS kernels (their float32 roundings differ: :mod:`aqabench.kernels`)."""
     story = hashlib.sha256(repr(getattr(twin, "story", None)).encode()).hexdigest()[:8]
-    return f"{twin.name}-{twin.subset or 'all'}-{twin.size}-v{GENERATOR_VERSION}-{story}"
+    return (f"{twin.name}-{twin.subset or 'all'}-{twin.size}-v{GENERATOR_VERSION}-{story}"
+            f"-{kernels.numpy_tag()}")
 
 
 def checksum(headers: dict[str, Any], features: dict[str, np.ndarray]) -> str:
