@@ -1,0 +1,45 @@
+"""CPU kernel pins: recorded in every record's provenance, listed in the leaderboard header."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aqabench import kernels
+from aqabench.leaderboard import kernels_line
+from aqabench.results import read_record
+
+from .fake_records import fake_record, labels
+
+
+def test_kernels_name_every_pin_and_what_torch_dispatches(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in kernels.PINS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_CBWR", "AVX2")
+    found = kernels.kernels()
+    assert found["MKL_CBWR"] == "AVX2" and found["OPENBLAS_CORETYPE"] == "auto"
+    assert set(kernels.PINS) < set(found)
+    assert found["torch_cpu_capability"] not in ("", "?")
+
+
+def test_a_record_says_which_kernels_made_it(run_cli, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    code, _, err = run_cli("run", "--method", "ridge", "--dataset", "toy-synth", "--size", "tiny",
+                           "--epochs", "1", "--out", tmp_path)
+    assert code == 0, err
+    record = read_record(next(tmp_path.glob("ridge__toy-synth__*.json")))
+    assert record["provenance"]["kernels"]["ONEDNN_MAX_CPU_ISA"] == "AVX2"
+
+
+def test_the_leaderboard_header_counts_records_by_their_pins() -> None:
+    truth = labels()
+    records = [fake_record("ridge", "rg-synth", "Ball", truth, truth, seed=s) for s in range(3)]
+    pinned = dict(kernels.PINS, torch_cpu_capability="AVX2", numpy_simd="X86_V3")
+    records[0]["provenance"]["kernels"] = pinned
+    records[1]["provenance"]["kernels"] = pinned
+    line = kernels_line(records)
+    assert "OPENBLAS_CORETYPE=Haswell, ATEN_CPU_CAPABILITY=avx2, MKL_CBWR=AVX2" in line
+    assert "(2 records)" in line and "not recorded (1 record)" in line
+    assert kernels_line([]) == "-"
