@@ -328,9 +328,10 @@ def run(request: RunRequest, registry: Registry, on_epoch: EpochCallback | None 
         on_start(config)
     partial = partial_state(partial_folder(request), ident, code, request.resume_every,
                             request.force)
-    state = fit(model, bundle, info, config, device, method.needs, on_epoch, val, partial)
+    state = fit(model, bundle, info, config, device, method.needs, on_epoch, val, partial,
+                clock)
     record = make_record(state, method, dataset, subset, bundle, chash,
-                         state.wall_before + time.perf_counter() - clock, started, val)
+                         state.wall_before + time.perf_counter() - state.clock, started, val)
     record["provenance"]["code_hash"] = code
     if state.resumed_at:
         record["provenance"]["resumed_at"] = state.resumed_at

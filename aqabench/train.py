@@ -199,13 +199,17 @@ def train_one_epoch(state: TrainState, data: FeatureSet, optimizer: torch.optim.
 def fit(model: AQAModel, bundle: DataBundle, info: DataInfo, config: dict[str, Any],
         device: torch.device, needs: frozenset[str] = frozenset(),
         on_epoch: EpochCallback | None = None, val: FeatureSet | None = None,
-        partial: PartialState | None = None) -> TrainState:
+        partial: PartialState | None = None, clock: float | None = None) -> TrainState:
     """Train ``model`` for ``config['epochs']`` epochs, evaluating the test split (and ``val``,
     when given) after each. With ``partial`` (:mod:`aqabench.resume`), a saved state resumes
-    the run at its next epoch and the state is saved between epochs as it goes."""
+    the run at its next epoch and the state is saved between epochs as it goes. ``clock``
+    (``time.perf_counter()`` when the run began; default now) is where a saved state's wall
+    time counts from, so that a resumed record's time adds up every segment alike."""
     model.prepare(bundle.train, config)
     model.to(device)
     state = TrainState(model=model, config=config, info=info, device=device)
+    if clock is not None:
+        state.clock = clock
     optimizer = make_optimizer(model, config)
     base_lrs = [group["lr"] for group in optimizer.param_groups]
     generator = torch.Generator().manual_seed(int(config["seed"]))

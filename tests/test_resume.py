@@ -5,6 +5,7 @@ removed with a note; a partial file never executes code."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -247,3 +248,21 @@ def test_resume_off_from_the_cli_neither_resumes_nor_saves(run_cli, tmp_path: Pa
     (written,) = tmp_path.glob("ridge__toy-synth__*.json")
     assert "resumed_at" not in read_record(written)["provenance"]
     assert path.read_bytes() == saved  # off: the partial folder is not touched
+
+
+def test_a_saved_wall_time_counts_from_the_runs_start_as_the_record_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The partial state's wall time includes what came before the epochs (model build here, a
+    slow one), as the record's does: a resumed record then adds up all its segments alike."""
+    from aqabench import runner
+
+    build = runner.build_model
+
+    def slow_build(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "build_model", slow_build)
+    path = stopped_partial(tmp_path)
+    saved = torch.load(path, weights_only=True)
+    assert saved["wall_seconds"] >= 0.5
