@@ -59,6 +59,15 @@ def kernels() -> dict[str, str]:
     return out
 
 
+def torch_kernels_text(found: dict[str, str]) -> str:
+    """``AVX2 (pinned: MKL_CBWR=AVX2, ...)`` or ``AVX512 (detected)``: torch's kernels in words,
+    for captions of tables whose figures (latency) depend on them."""
+    pins = [f"{k}={found[k]}" for k in PINS if k != "OPENBLAS_CORETYPE"
+            and found.get(k, "auto") != "auto"]
+    level = found.get("torch_cpu_capability", "?")
+    return f"{level} (pinned: {', '.join(pins)})" if pins else f"{level} (detected)"
+
+
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """numpy's BLAS on one thread inside the block (threadpoolctl), as a Ray worker runs it."""

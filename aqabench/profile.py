@@ -40,6 +40,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode, sdpa_flop_count
 
 from .api import AQAModel, Batch, DataInfo
+from .kernels import kernels
 
 aten = torch.ops.aten
 COUNTER = ("torch.utils.flop_counter.FlopCounterMode/2 + formulas for CPU SDPA and fused MHA/"
@@ -265,7 +266,7 @@ def summarise_latency(times: dict[str, list[float]], warmup: int, batch: Batch,
             "max_ms": max(wall), "cpu_median_ms": statistics.median(times["cpu"]),
             "warmup": warmup, "runs": len(wall), "batch": len(batch),
             "device": str(device), "device_name": device_name(device),
-            "threads": torch.get_num_threads()}
+            "threads": torch.get_num_threads(), "kernels": kernels()}
 
 
 def measure_latency(model: nn.Module, batch: Batch, device: torch.device | str = "cpu",

@@ -19,6 +19,7 @@ from typing import Any
 
 from .config import BASE_CONFIG
 from .errors import DataError
+from .kernels import torch_kernels_text
 from .metrics import fisher_z_mean
 from .results import iter_record_paths, read_record
 from .table_stats import average_stats, caption_line, cell_stats
@@ -305,6 +306,7 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
     seen: set[tuple[str, str]] = set()
     devices: set[str] = set()
     threads: set[int] = set()
+    cpu_kernels: set[str] = set()
     runs = [{**r["profile"], "identity": r["identity"], "numerics": numerics_of(r)}
             for r in records if isinstance(r.get("profile"), dict) and "macs" in r["profile"]]
     for prof in profiles + runs:  # profile files first: they carry latency
@@ -326,6 +328,8 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
             devices.add(device)
             if lat.get("threads"):
                 threads.add(int(lat["threads"]))
+            if lat.get("kernels") and lat["device"] == "cpu":
+                cpu_kernels.add(torch_kernels_text(lat["kernels"]))
         fast = prof.get("latency_prepared") or None
         if fast and fast.get("same_model"):  # no prepare_inference: nothing else was timed
             fast = None
@@ -336,6 +340,8 @@ def cofinal_tab2(records: list[dict[str, Any]], profiles: list[dict[str, Any]],
     where = ", ".join(sorted(devices)) or "none timed"
     if threads:
         where += f" at {'/'.join(map(str, sorted(threads)))} torch thread(s)"
+    if cpu_kernels:
+        where += f", CPU kernels {'; '.join(sorted(cpu_kernels))}"
     caption = ["Backbone excluded; FLOPs (G) = billions of multiply-accumulates of one video of "
                "T = 68 clips at batch 1 (the papers' convention; true FLOPs are twice that).",
                "Unmarked rows: as published in CoFInAl Tab. 2, timed on an unstated GPU.",

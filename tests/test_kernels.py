@@ -43,3 +43,19 @@ def test_the_leaderboard_header_counts_records_by_their_pins() -> None:
     assert "OPENBLAS_CORETYPE=Haswell, ATEN_CPU_CAPABILITY=avx2, MKL_CBWR=AVX2" in line
     assert "(2 records)" in line and "not recorded (1 record)" in line
     assert kernels_line([]) == "-"
+
+
+def test_latency_says_which_torch_kernels_it_was_timed_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A latency depends on the kernels (AVX-512 against AVX2): the latency block names them and
+    Tab. 2's caption says whether they were pinned."""
+    from aqabench.profile import summarise_latency
+
+    for name in kernels.PINS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_CBWR", "AVX2")
+    times = {"wall": [1.0, 2.0, 3.0, 4.0], "cpu": [1.0, 1.0, 1.0, 1.0]}
+    lat = summarise_latency(times, 10, [0], "cpu")  # type: ignore[arg-type]  # a batch of one
+    assert lat["kernels"]["MKL_CBWR"] == "AVX2"
+    text = kernels.torch_kernels_text(lat["kernels"])
+    assert text.endswith("(pinned: MKL_CBWR=AVX2)")
+    assert kernels.torch_kernels_text({"torch_cpu_capability": "AVX512"}) == "AVX512 (detected)"
