@@ -59,3 +59,15 @@ def test_latency_says_which_torch_kernels_it_was_timed_on(monkeypatch: pytest.Mo
     text = kernels.torch_kernels_text(lat["kernels"])
     assert text.endswith("(pinned: MKL_CBWR=AVX2)")
     assert kernels.torch_kernels_text({"torch_cpu_capability": "AVX512"}) == "AVX512 (detected)"
+
+
+def test_ci_exports_exactly_the_pins_the_package_lists() -> None:
+    """`.ci/run` sets the pins in shell; `kernels.PINS` names them for provenance and captions:
+    one changed without the other would record pins CI never set."""
+    import re
+
+    ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
+    exported = dict(re.findall(r"\b([A-Z_]+)=(\S+)", " ".join(
+        line.split("export", 1)[1] for line in ci.splitlines()
+        if line.strip().startswith("export") and any(k in line for k in kernels.PINS))))
+    assert exported == kernels.PINS
