@@ -121,6 +121,21 @@ def test_a_twins_bytes_do_not_follow_the_blas_thread_count() -> None:
     assert np.array_equal(one, many)
 
 
+def test_videos_made_for_statistics_are_the_cached_bytes_on_any_thread_count() -> None:
+    """The statistics and calibration scripts fill videos outside the cache
+    (``twin_stats.twin_videos``); they must be the bytes a run trains on."""
+    from threadpoolctl import threadpool_limits
+
+    from aqabench_datasets.twin_stats import twin_videos
+
+    twin = twins.make_twin("rg-synth", "Ball", "full")
+    split = twin_cache.generate_split(twin, "test")
+    with threadpool_limits(limits=max(2, os.cpu_count() or 2), user_api="blas"):
+        videos = twin_videos(twin, 3)
+    for i, video in enumerate(videos):
+        assert np.array_equal(video, split.features[i, : split.lengths[i]])
+
+
 def _latent_columns(name: str, subset: str | None) -> dict[str, np.ndarray]:
     twin = twins.make_twin(name, subset, "full")
     lats = twin_cache.split_latents(twin, "train") + twin_cache.split_latents(twin, "test")
