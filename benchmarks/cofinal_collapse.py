@@ -9,7 +9,7 @@ the test split in eval mode, full length, as the harness's evaluation does, and 
 the number of distinct hard and soft predictions, the SRCC of each read-out, the coarse head's
 arg-max grades and the FGS arg-max sub-grades (counts), the spread of the coarse logits across
 videos against their margin (top-1 minus top-2, averaged over videos), and the true grades.
-See docs/parity.md ("Why the paper model trails the code").
+See docs/parity.md ("Why the CoFInAl paper model trails the official code").
 """
 
 from __future__ import annotations
