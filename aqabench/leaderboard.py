@@ -198,13 +198,13 @@ VALIDITY_SECTIONS = (
     ("validity-onevenue", "The one-venue bound (`validity-onevenue`)",
      "The same cells on `rg-synth-onevenue`, the v5 RG twin without its per-video offset "
      "(recalibrated on C3D+SVR): a sensitivity bound for the diagnosis that the offset lets "
-     "the learned methods memorise their training videos (docs/datasets.md); not a "
+     "the learned methods memorise their training videos (docs/twin-validity.md); not a "
      "candidate twin."),
     ("validity-irregular", "The irregular-execution candidate (`validity-irregular`)",
      "The same cells on `fisv-synth-irregular` / `rg-synth-irregular`, where an element's "
      "execution is the size of its clips' deviations from the element's ideal form, in "
      "directions that change from clip to clip, rather than a shift along a fixed direction "
-     "(recalibrated on C3D+SVR; docs/datasets.md); a declared candidate, its deviations' size "
+     "(recalibrated on C3D+SVR; docs/twin-validity.md); a declared candidate, its deviations' size "
      "set on one published same-backbone margin (MS-LSTM on C3D, Fis-V TES), not the default "
      "twins. Every cell has seeds 0, 1 and 2 (the `validity-irregular-seeds` suite adds 1 "
      "and 2), so its pairs are tested over seeds."),

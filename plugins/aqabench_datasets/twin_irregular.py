@@ -25,7 +25,7 @@ scores are v5's):
   clips, as the drift does), ``m(q) = exp(-q/2 - 1/4)`` (worse execution, larger deviation;
   ``E[m²] = 1`` for ``q ~ N(0, 1)``), times ``deviation_size``;
 - ``deviation_size``: built first as ``gain`` times 1 (v5's signal power, no amplitude chosen),
-  which left execution unreadable (docs/datasets.md); now a second calibrated amplitude,
+  which left execution unreadable (docs/twin-validity.md); now a second calibrated amplitude,
   declared: set on ONE published same-backbone margin, MS-LSTM on C3D features against C3D+SVR
   on Fis-V TES (0.650 against 0.400), by ``benchmarks/calibrate_deviation.py``, and used as the
   same size in feature units on every subset (how far an execution error moves a clip's
@@ -38,7 +38,7 @@ scores are v5's):
   (``benchmarks/calibrate_twins.py --irregular``).
 
 It is a declared candidate, iterated once (``deviation_amp`` 1, then calibrated); the validity
-figures of each version (``leaderboards/validity-irregular``; docs/datasets.md keeps the first
+figures of each version (``leaderboards/validity-irregular``; docs/twin-validity.md keeps the first
 version's) are one-shot.
 """
 
