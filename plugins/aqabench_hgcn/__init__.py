@@ -49,8 +49,8 @@ Differences from the official code (github ZhouKanglei/HGCN_AQA, class ``hgcn``)
    clips and 0.59 from centred ones). It is neither the paper's nor the official code's, and
    it was chosen on twin data, so it is no longer the default: it made HGCN the one method of
    the validity suite run on centred features while the others ran raw (docs/twin-validity.md,
-   "HGCN's input, corrected after the first run"). The ci suite's reduced protocol centres every learned method's features
-   in the harness (``feature_norm=video_centre``) instead.
+   "HGCN's input, corrected after the first run"). The ci suite's reduced protocol centres
+   every learned method's features in the harness (``feature_norm=video_centre``) instead.
 10. Score noise and optimisation for the harness's min-max targets. ``init_sigma`` (default 1
    raw score point) sets the log-variance bias so the head starts at sigma = 1 point in target
    units (``1 / score_scale``, ~0.05 on RG, ~0.03 on Fis-V): the paper regresses raw scores
