@@ -55,8 +55,7 @@ class Population:
                 pooled.append(np.stack([v.mean(0) for v in twin_videos(twin, count, split)]))
             twin.story = saved
             self.parts[split] = (pooled[0], pooled[1] - pooled[0])
-            lats = [twin.latent(twin_cache.video_rng(twin, split, i, "latent"), split, i)
-                    for i in range(count)]
+            lats = twin_cache.split_latents(twin, split, count)
             self.labels[split] = {"score": np.array([v.score for v in lats]),
                                   "judge_scores": np.array([v.extras["judge_scores"]
                                                             for v in lats])}

@@ -63,8 +63,7 @@ def pooled(twin: RoutineTwin, split: str, count: int, stream: str, **story: floa
 
 def scores_of(twin: RoutineTwin, split: str, count: int, stream: str) -> np.ndarray:
     twin.stream = stream
-    return np.array([twin.latent(twin_cache.video_rng(twin, split, i, "latent"), split, i).score
-                     for i in range(count)])
+    return np.array([v.score for v in twin_cache.split_latents(twin, split, count)])
 
 
 class Population:

@@ -53,8 +53,7 @@ def population(twin: RoutineTwin, count: int, stream: str, pool: str = "mean"
     twin.stream = stream
     feats = np.stack([pooled(v, pool) for v in twin_videos(twin, count, "train")]
                      ).astype(np.float64)
-    latents = [twin.latent(twin_cache.video_rng(twin, "train", i, "latent"), "train", i)
-               for i in range(count)]
+    latents = twin_cache.split_latents(twin, "train", count)
     return feats, np.array([z.score for z in latents]), np.array([z.clean for z in latents])
 
 

@@ -86,9 +86,19 @@ def video_rng(twin: Twin, split: str, index: int, part: str) -> np.random.Genera
     return rng_for(twin.name, twin.stream, twin.size, split, index, GENERATOR_VERSION, part)
 
 
-def split_latents(twin: Twin, split: str) -> list[Latent]:
-    count = twin.counts[SPLITS.index(split)]
+def split_latents(twin: Twin, split: str, count: int | None = None) -> list[Latent]:
+    """The latents of ``split``'s first ``count`` videos (default: the whole split)."""
+    if count is None:
+        count = twin.counts[SPLITS.index(split)]
     return [twin.latent(video_rng(twin, split, i, "latent"), split, i) for i in range(count)]
+
+
+def fill_videos(twin: Twin, split: str, latents: list[Latent], outs: list[np.ndarray]) -> None:
+    """Write video ``i``'s features into ``outs[i]`` (``[length, dim]``), BLAS on one thread:
+    the bytes must not depend on the process's thread count (:mod:`aqabench.kernels`)."""
+    with kernels.one_blas_thread():
+        for i, (lat, out) in enumerate(zip(latents, outs, strict=True)):
+            twin.fill(lat, video_rng(twin, split, i, "features"), out)
 
 
 def ceiling(twin: Twin) -> float:
@@ -114,14 +124,11 @@ class SplitArrays:
 
 
 def generate_split(twin: Twin, split: str) -> SplitArrays:
-    """Make a split video by video straight into its padded array (BLAS on one thread: the
-    bytes must not depend on the process's thread count, :mod:`aqabench.kernels`)."""
+    """Make a split video by video straight into its padded array (:func:`fill_videos`)."""
     latents = split_latents(twin, split)
     lengths = np.array([v.length for v in latents], dtype=np.int64)
     features = np.zeros((len(latents), int(lengths.max()), twin.dim), dtype=np.float32)
-    with kernels.one_blas_thread():
-        for i, lat in enumerate(latents):
-            twin.fill(lat, video_rng(twin, split, i, "features"), features[i, : lat.length])
+    fill_videos(twin, split, latents, [features[i, : lat.length] for i, lat in enumerate(latents)])
     extras = {key: np.asarray([v.extras[key] for v in latents]) for key in twin.extra_dtypes}
     return SplitArrays(
         ids=[twin.video_id(split, i) for i in range(len(latents))],

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from aqabench import kernels
 from aqabench.feature_stats import feature_stats, matched_sample
 
 from . import twin_cache
@@ -20,15 +19,10 @@ from .twin_routines import RoutineTwin
 
 def twin_videos(twin: RoutineTwin, count: int, split: str = "test") -> list[np.ndarray]:
     """The first ``count`` videos of ``twin``'s ``split``, each ``[length, dim]`` (nothing
-    cached), made on one BLAS thread as the cached splits are, so that they are the same bytes
-    (:func:`aqabench.kernels.one_blas_thread`)."""
-    videos = []
-    with kernels.one_blas_thread():
-        for i in range(count):
-            latent = twin.latent(twin_cache.video_rng(twin, split, i, "latent"), split, i)
-            out = np.empty((latent.length, twin.dim), np.float32)
-            twin.fill(latent, twin_cache.video_rng(twin, split, i, "features"), out)
-            videos.append(out)
+    cached): the bytes the cached split holds (:func:`twin_cache.fill_videos`)."""
+    latents = twin_cache.split_latents(twin, split, count)
+    videos = [np.empty((latent.length, twin.dim), np.float32) for latent in latents]
+    twin_cache.fill_videos(twin, split, latents, videos)
     return videos
 
 
