@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("aqabench", "plugins", "benchmarks", "docs", "tests", "leaderboards")
+SOURCES = ("aqabench", "plugins", "benchmarks", "docs", "tests")
 SUFFIXES = {".py", ".md", ".json", ".toml"}
 REFERENCE = re.compile(r"docs/([a-z][a-z0-9_-]*\.md)(?:[,;]? *\(?[\"'“]([^\"'”]{3,80})[\"'”])?")
 
@@ -22,6 +22,7 @@ def texts() -> list[Path]:
     paths = [ROOT / "README.md", ROOT / ".ci" / "run", ROOT / "tox.ini", ROOT / "pyproject.toml"]
     for top in SOURCES:
         paths += [p for p in (ROOT / top).rglob("*") if p.suffix in SUFFIXES and p.is_file()]
+    paths += list((ROOT / "leaderboards").rglob("*.md"))  # its JSON files are result records
     return [p for p in paths if p.exists() and p.name != Path(__file__).name]
 
 
