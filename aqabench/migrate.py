@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .config import config_hash
 from .errors import AqabenchError, DataError
 from .identity import changed_keys, tag, unfilled_config
 from .plugins import Registry
@@ -65,3 +66,20 @@ def apply(moves: list[tuple[Path, Path]]) -> None:
         staged.append((temp, new))
     for temp, new in staged:
         temp.rename(new)
+
+
+def relabel_dataset(record: dict[str, Any], path: Path, dataset: str) -> dict[str, Any]:
+    """``record`` with its dataset called ``dataset``, its config hash recomputed for that name
+    (checked against the stored one first): for a twin whose bytes moved to another name, as
+    v5's did from ``rg-synth`` to ``rg-synth-v5`` when the irregular story became the default.
+    Everything else, the argv it ran with included, stays as run; :func:`renames` then gives
+    the file its new name."""
+    config = unfilled_config(record)
+    if config is None:
+        raise DataError(path, "its config_hash is not the hash of its stored config "
+                              "(edited by hand?); cannot relabel it")
+    ident = {**record["identity"], "dataset": dataset}
+    digest = config_hash(config, method=ident["method"], dataset=dataset,
+                         subset=ident.get("subset"), size=ident.get("size", "full"))
+    return {**record, "identity": ident,
+            "provenance": {**record["provenance"], "config_hash": digest}}

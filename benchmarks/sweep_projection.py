@@ -1,9 +1,9 @@
 """Measured cell times and the projected wall time of a suite × seeds on 1, 8 and 64 nodes.
 
-Reads the committed records' ``provenance.wall_seconds`` (``leaderboards/validity/``: the
-papers' protocols, seed 0, one torch thread; ``leaderboards/results/``: the ci suite, a few
-epochs, two threads) and estimates every cell of a suite (default: ``paper`` × seeds 0-4) at
-its own epoch count, preferring, in this order:
+Reads the committed records' ``provenance.wall_seconds`` (``leaderboards/validity-irregular/``,
+``validity-unseen-irregular/`` and ``validity/``: the papers' protocols, one torch thread;
+``leaderboards/results/``: the ci suite, a few epochs) and estimates every cell of a suite
+(default: ``paper`` × seeds 0-4) at its own epoch count, preferring, in this order:
 
 1. ``measured``: a record of the same method, dataset, subset and setting at the same epochs;
 2. ``per-epoch``: seconds per epoch of same-setting records of the same method and dataset
@@ -41,8 +41,16 @@ from aqabench.results import load_records
 from aqabench.runner import resolve_config
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = (ROOT / "leaderboards" / "validity", ROOT / "leaderboards" / "results")
+#: validity records first (the papers' protocols), the default twins' before v5's, then the ci
+#: suite's
+SOURCES = (ROOT / "leaderboards" / "validity-irregular",
+           ROOT / "leaderboards" / "validity-unseen-irregular", ROOT / "leaderboards" / "validity",
+           ROOT / "leaderboards" / "results")
 NODES = (1, 8, 64)
+#: twins timed as the default ones: their candidate names (the same bytes) and v5 (the same
+#: video counts and length distribution, other features), the defaults until 2026-12-07
+SAME_SIZES = {"rg-synth-irregular": "rg-synth", "fisv-synth-irregular": "fisv-synth",
+              "rg-synth-v5": "rg-synth", "fisv-synth-v5": "fisv-synth"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,8 @@ def measurements(folders: Iterable[Path]) -> dict[Key, list[Timing]]:
     for folder in folders:
         for record in load_records([folder]):
             ident, prov = record["identity"], record["provenance"]
-            key = (ident["method"], ident["dataset"], ident.get("subset"),
+            dataset = SAME_SIZES.get(ident["dataset"], ident["dataset"])
+            key = (ident["method"], dataset, ident.get("subset"),
                    timed_setting(ident, prov["config"]), ident.get("size", "full"))
             found.setdefault(key, []).append(
                 Timing(folder.name, int(prov["config"]["epochs"]), float(prov["wall_seconds"])))

@@ -72,8 +72,9 @@ def test_generation_is_deterministic_and_random_access() -> None:
 
 def test_cache_is_used_and_a_corrupt_cache_is_regenerated(tmp_path: Path) -> None:
     fresh = load("fisv-synth", "TES", tmp_path)
-    folder = tmp_path / "twins" / twin_cache.cache_key(twins.make_twin("fisv-synth", "TES", "tiny"))
-    assert folder.name.startswith(f"fisv-synth-TES-tiny-v{twin_cache.GENERATOR_VERSION}-")
+    twin = twins.make_twin("fisv-synth", "TES", "tiny")
+    folder = tmp_path / "twins" / twin_cache.cache_key(twin)
+    assert folder.name.startswith(f"{twin.name}-TES-tiny-v{twin_cache.GENERATOR_VERSION}-")
     assert sorted(p.name for p in folder.iterdir()) == ["meta.json", "test.npy", "train.npy"]
     assert not [p for p in tmp_path.joinpath("twins").iterdir() if p.name.startswith(".")]
     cached = load("fisv-synth", "TES", tmp_path)

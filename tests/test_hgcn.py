@@ -200,12 +200,13 @@ def test_trains_through_the_harness_bit_identically(tmp_path: Path) -> None:
                    "in 10 epochs (ridge 0.50); a likely cause, not yet measured: its per-video "
                    "input centring removes v5's presentation signal, constant over a video")
 def test_learns_fisv_synth_within_ten_epochs(tmp_path: Path) -> None:
-    """Full fisv-synth TES, defaults with input_norm=centre_ln (the default until v5), 10
-    epochs (~1.5 min): well above chance (v4: 0.64, ridge 0.37)."""
+    """Full fisv-synth-v5 TES (the default twin until 2026-12-07), defaults with
+    input_norm=centre_ln (HGCN's default until v5), 10 epochs (~1.5 min): well above chance
+    (v4: 0.64, ridge 0.37)."""
     from aqabench.plugins import get_registry
     from aqabench.runner import RunRequest, run
 
-    request = RunRequest(method="hgcn", dataset="fisv-synth", subset="TES", epochs=10,
+    request = RunRequest(method="hgcn", dataset="fisv-synth-v5", subset="TES", epochs=10,
                          overrides={"input_norm": "centre_ln"})
     record, _, _ = run(request, get_registry())
     assert record["final"]["srcc"] > 0.45

@@ -45,7 +45,7 @@ def test_the_paper_projection_reads_the_committed_records(capsys: pytest.Capture
     unknown = [line for line in out.splitlines() if line.endswith("| unknown |")]
     assert int(summary.group(2)) == 5 * len(unknown)  # every unmeasured cell is listed
     gdlt_ball = next(line for line in out.splitlines() if line.startswith("| gdlt rg-synth/Ball |"))
-    assert gdlt_ball.startswith("| gdlt rg-synth/Ball | 250 |")  # leaderboards/validity has it
+    assert gdlt_ball.startswith("| gdlt rg-synth/Ball | 250 |")  # validity-irregular has it
     assert gdlt_ball.endswith("| measured |")
     assert all(f"| {n} | {n * 16} |" in out for n in (1, 8, 64))
 

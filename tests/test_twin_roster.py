@@ -59,7 +59,7 @@ def test_scores_follow_the_athlete_only_in_the_roster_twin() -> None:
     assert between_share(scores, athlete) > 0.5  # Fis-V PCS: 0.90
     assert group_mean_srcc(scores, athlete, test) > 0.4  # Fis-V PCS: 0.87
     # the v5 twin draws the same roster, but no video shares anything with another
-    scores, athlete, test = _population("fisv-synth", "PCS")
+    scores, athlete, test = _population("fisv-synth-v5", "PCS")
     assert abs(group_mean_srcc(scores, athlete, test)) < 0.25
 
 
@@ -79,7 +79,7 @@ def test_videos_of_one_athlete_look_alike_in_the_roster_twin() -> None:
 
 
 def test_the_v5_nuisance_is_unchanged_when_nothing_is_shared() -> None:
-    twin = twins.make_twin("rg-synth", "Ball", "tiny")
+    twin = twins.make_twin("rg-synth-v5", "Ball", "tiny")
     assert twin.story.skill_shares == (0.0, 0.0) and twin.story.offset_shares == (0.0, 0.0)
     nuisance = Nuisance(twin.story.backbone, np.random.default_rng(1))
     alone = nuisance.latent(np.random.default_rng(2), 9)

@@ -21,7 +21,7 @@ def test_only_the_offset_and_the_gain_differ_from_v5() -> None:
         story = twins.make_twin("rg-synth-onevenue", subset, "full").story
         assert story == replace(RG_STORY, backbone=replace(ROUTINE_BACKBONE, offset=0.0),
                                 gain=gain)
-        assert 0 < gain < twins.make_twin("rg-synth", subset, "full").story.gain
+        assert 0 < gain < twins.make_twin("rg-synth-v5", subset, "full").story.gain
 
 
 def _separate_share(name: str, videos: int = 8, groups: int = 5, clips: int = 5) -> float:
@@ -36,7 +36,7 @@ def _separate_share(name: str, videos: int = 8, groups: int = 5, clips: int = 5)
 def test_separate_videos_differ_like_segments_of_one_real_video(name: str) -> None:
     # real I3D: vtest cut into 5 segments of 5 clips 0.325; unrelated videos (v5's fit) ~0.6
     assert _separate_share(name) == pytest.approx(0.325, abs=0.05)
-    assert _separate_share("rg-synth") > 0.5
+    assert _separate_share("rg-synth-v5") > 0.5
 
 
 def test_registered_with_its_loader_info_and_export() -> None:

@@ -15,11 +15,17 @@ TWIN = "aqabench synthetic twin (see docs/datasets.md)"
 DIVING = frozenset({"stage_labels", "judge_scores", "dive_numbers", "difficulty_degree"})
 #: MTL-AQA's: the seven judges, dive numbers and difficulty degrees, no stage labels.
 MTL_AQA = frozenset({"judge_scores", "dive_numbers", "difficulty_degree"})
-#: the routine twins' candidate variants (``<family>-synth-<kind>``) and what each changes
+#: the routine twins' other versions (``<family>-synth-<kind>``, loaded by
+#: ``twins.load_<family>_<kind>``): kind -> what it is. Since 2026-12-07 ``rg-synth`` / ``fisv-synth`` are the irregular-
+#: execution story (docs/twin-validity.md, "Which twins should be the default"); the v5 story
+#: that preceded them stays loadable, byte for byte, as ``-v5``.
 VARIANTS = {
-    "roster": "the same story, videos from a roster of athletes and events",
-    "irregular": "execution as the size of clip-to-clip deviations from an element's ideal "
-                 "form, not a direction",
+    "roster": "candidate twin of {family}: the v5 story, videos from a roster of athletes and "
+              "events",
+    "irregular": "the default {family} twin under its name as a candidate (the same bytes as "
+                 "{default}; kept so that its validity records rerun by name)",
+    "v5": "the previous default {family} twin (v5: execution as a shift along a fixed "
+          "direction per element type; the default until 2026-12-07)",
 }
 
 
@@ -38,7 +44,8 @@ def aqabench_register_datasets(register: Any) -> None:
         loader="aqabench_datasets.twins:load_rg",
         info="aqabench_datasets.twins:info_rg",
         export="aqabench_datasets.export:export_rg",
-        description="synthetic twin of Rhythmic Gymnastics (1024-d clips, D/E/penalty)",
+        description="synthetic twin of Rhythmic Gymnastics (1024-d clips, D/E/penalty; "
+                    "execution as how far the clips stray from an element's ideal form)",
         subsets=RG_SUBSETS, default_subset="Ball", synthetic=True, backbone="synthetic",
         table_layout="cofinal-tab1", citation=TWIN,
     ))
@@ -47,7 +54,8 @@ def aqabench_register_datasets(register: Any) -> None:
         loader="aqabench_datasets.twins:load_fisv",
         info="aqabench_datasets.twins:info_fisv",
         export="aqabench_datasets.export:export_fisv",
-        description="synthetic twin of Fis-V (1024-d clips, TES/PCS, deductions)",
+        description="synthetic twin of Fis-V (1024-d clips, TES/PCS, deductions; execution "
+                    "as how far the clips stray from an element's ideal form)",
         subsets=FISV_SUBSETS, default_subset="TES", synthetic=True, backbone="synthetic",
         table_layout="cofinal-tab1", citation=TWIN,
     ))
@@ -59,8 +67,8 @@ def aqabench_register_datasets(register: Any) -> None:
                 loader=f"aqabench_datasets.twins:load_{family}_{kind}",
                 info=f"aqabench_datasets.twins:info_{family}_{kind}",
                 export=f"aqabench_datasets.export:export_{family}",
-                description=f"candidate twin of {'RG' if family == 'rg' else 'Fis-V'}: {what} "
-                            "(docs/datasets.md)",
+                description=what.format(family="RG" if family == "rg" else "Fis-V",
+                                        default=f"{family}-synth") + " (docs/datasets.md)",
                 subsets=subsets, default_subset=default, synthetic=True, backbone="synthetic",
                 table_layout="cofinal-tab1", citation=TWIN,
             ))
@@ -69,8 +77,8 @@ def aqabench_register_datasets(register: Any) -> None:
         loader="aqabench_datasets.twins:load_rg_onevenue",
         info="aqabench_datasets.twins:info_rg_onevenue",
         export="aqabench_datasets.export:export_rg",
-        description="sensitivity bound of rg-synth: the same story, no per-video offset (one "
-                    "camera, one venue; docs/datasets.md)",
+        description="sensitivity bound of rg-synth-v5: the same story, no per-video offset "
+                    "(one camera, one venue; docs/datasets.md)",
         subsets=RG_SUBSETS, default_subset="Ball", synthetic=True, backbone="synthetic",
         table_layout="cofinal-tab1", citation=TWIN,
     ))

@@ -1,5 +1,5 @@
 """The routine twins with a roster (``rg-synth-roster``, ``fisv-synth-roster``): the same story
-as ``rg-synth`` / ``fisv-synth``, but every video is performed by an athlete at an event of a
+as ``rg-synth-v5`` / ``fisv-synth-v5``, but every video is performed by an athlete at an event of a
 roster (:mod:`twin_roster`), as in the real datasets, so that videos of one athlete share her
 skill, her style and her look, and videos of one event share its level and its venue's look.
 
@@ -13,8 +13,8 @@ athletes and events can reproduce, since top skaters go to top events). Assumed:
 the element signal at its floor, ridge already reaches 0.53 on TES (C3D+SVR 0.400) from who
 skates and her presentation, which PCS's 0.590 needs.
 
-A candidate for the default twins (docs/datasets.md, "Rosters"), not yet validated; the ci
-suite and the leaderboards still use ``rg-synth`` / ``fisv-synth``.
+A candidate twin (docs/datasets.md, "Rosters"), not the default: its validity run
+(``validity-roster``) is recorded in docs/twin-validity.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""The irregular-execution candidate (``rg-synth-irregular``, ``fisv-synth-irregular``): the v5
-routine twins with an element's execution shown as how far its clips stray from the element's
-ideal form, in directions that change from clip to clip, instead of as a shift along one fixed
-direction.
+"""The irregular-execution twins, the defaults since 2026-12-07 (``rg-synth``, ``fisv-synth``;
+also loadable under their candidate names ``rg-synth-irregular``, ``fisv-synth-irregular``,
+whose name seeds them): the v5 routine twins with an element's execution shown as how far its
+clips stray from the element's ideal form, in directions that change from clip to clip,
+instead of as a shift along one fixed direction. Why they became the default:
+docs/twin-validity.md, "Which twins should be the default".
 
 Why it exists: on v5, every quality signal is linear in the clip features, so the mean over a
 routine's clips keeps all of it and a linear head on mean-pooled features (``ridge``, standing for
@@ -9,7 +11,7 @@ C3D+SVR) is close to the best a model can do with 200-400 training videos; the l
 land below it at every gain where the calibrated ridge is on C3D+SVR
 (``benchmarks/twin_margin.py``). Real features do not behave that way: the published linear
 baseline is far below every learned method on the same backbone (Fis-V TES: C3D+SVR 0.400,
-MS-LSTM on C3D 0.650). The real-world reason this candidate writes down: an execution error is
+MS-LSTM on C3D 0.650). The real-world reason this story writes down: an execution error is
 a deviation from the element's ideal form — a lean, a bent knee, a travelling spin, a wobble on
 the landing — whose direction differs from one error to the next and from clip to clip while
 its size is what the judges mark. Averaged over clips, such deviations cancel; their size stays
@@ -37,9 +39,9 @@ scores are v5's):
 - ``gain`` (and for Fis-V ``presentation_amp``) is recalibrated, ridge on C3D+SVR as for v5
   (``benchmarks/calibrate_twins.py --irregular``).
 
-It is a declared candidate, iterated once (``deviation_amp`` 1, then calibrated); the validity
+It was a declared candidate, iterated once (``deviation_amp`` 1, then calibrated); the validity
 figures of each version (``leaderboards/validity-irregular``; docs/twin-validity.md keeps the first
-version's) are one-shot.
+version's) are one-shot. It became the default by a rule declared before its last data.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Twins of the long-routine sets: ``rg-synth`` (Rhythmic Gymnastics) and ``fisv-synth`` (Fis-V).
+"""The v5 twins of the long-routine sets: ``rg-synth-v5`` (Rhythmic Gymnastics) and
+``fisv-synth-v5`` (Fis-V), the defaults until 2026-12-07 (named ``rg-synth`` / ``fisv-synth``
+then, and seeded by those names still, so their bytes have not changed), and the base of every
+other routine twin (:mod:`twin_irregular`, the defaults now; :mod:`twin_competitions`;
+:mod:`twin_venue`).
 
 Generative story (one video, everything drawn from the video's own seeded generator):
 
@@ -239,7 +243,7 @@ class RoutineTwin:
     def add_variation(self, st: dict[str, Any], rng: np.random.Generator, out: np.ndarray
                       ) -> None:
         """Signal drawn afresh per video (none in v5: it draws nothing here, so v5's bytes do
-        not depend on it; the irregular candidate's deviations: :mod:`twin_irregular`)."""
+        not depend on it; the default irregular story's deviations: :mod:`twin_irregular`)."""
 
     def add_signal(self, st: dict[str, Any], out: np.ndarray) -> None:
         """Add the routine's content and quality signals to its latent ``[length, rank]``."""
@@ -275,6 +279,7 @@ RG_STORY = Story(counts=(200, 50), lengths=(68, 77), elements=(9, 9), beta=0.5)
 
 
 class RGTwin(RoutineTwin):
+    #: seeds and caches the v5 bytes; registered as ``rg-synth-v5`` since 2026-12-07
     name = "rg-synth"
     extra_dtypes = {"difficulty": torch.float32, "execution": torch.float32,
                     "penalty": torch.float32}
@@ -324,6 +329,7 @@ FALL_RATE = 0.24  # programmes with at least one deduction
 
 
 class FisVTwin(RoutineTwin):
+    #: seeds and caches the v5 bytes; registered as ``fisv-synth-v5`` since 2026-12-07
     name = "fisv-synth"
     per_subset_videos = False
 

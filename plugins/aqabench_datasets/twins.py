@@ -1,9 +1,11 @@
-"""Loaders and ``info`` of the synthetic twins (``fisv-synth``, ``rg-synth``,
+"""Loaders and ``info`` of the synthetic twins (``fisv-synth`` and ``rg-synth``, the irregular-
+execution story since 2026-12-07, also loadable as ``fisv-synth-irregular`` /
+``rg-synth-irregular``; the previous defaults ``rg-synth-v5`` / ``fisv-synth-v5``;
 ``finediving-synth``, the candidates ``rg-synth-roster``, ``fisv-synth-roster``,
-``finediving-synth-events``, ``rg-synth-irregular``, ``fisv-synth-irregular``, and the
-sensitivity bound ``rg-synth-onevenue``). The stories live in :mod:`twin_routines`,
-:mod:`twin_competitions`, :mod:`twin_irregular`, :mod:`twin_venue`, :mod:`twin_diving` and
-:mod:`twin_diving_events`, the seeding and caching in :mod:`twin_cache`."""
+``finediving-synth-events``, and the sensitivity bound ``rg-synth-onevenue``). The stories
+live in :mod:`twin_routines`, :mod:`twin_competitions`, :mod:`twin_irregular`,
+:mod:`twin_venue`, :mod:`twin_diving` and :mod:`twin_diving_events`, the seeding and caching in
+:mod:`twin_cache`."""
 
 from __future__ import annotations
 
@@ -26,9 +28,13 @@ SIZES = ("full", "tiny")
 def make_twin(name: str, subset: str | None, size: str) -> Any:
     if size not in SIZES:
         raise UsageError(f"unknown size {size!r} of {name!r}; choose from {', '.join(SIZES)}")
-    if name == "rg-synth":
+    if name in ("rg-synth", "rg-synth-irregular"):  # the default since 2026-12-07
+        return RGIrregularTwin(subset or "Ball", size)
+    if name in ("fisv-synth", "fisv-synth-irregular"):
+        return FisVIrregularTwin(subset or "TES", size)
+    if name == "rg-synth-v5":
         return RGTwin(subset or "Ball", size)
-    if name == "fisv-synth":
+    if name == "fisv-synth-v5":
         return FisVTwin(subset or "TES", size)
     if name == "rg-synth-roster":
         return RGRosterTwin(subset or "Ball", size)
@@ -36,10 +42,6 @@ def make_twin(name: str, subset: str | None, size: str) -> Any:
         return FisVRosterTwin(subset or "TES", size)
     if name == "rg-synth-onevenue":
         return RGOneVenueTwin(subset or "Ball", size)
-    if name == "rg-synth-irregular":
-        return RGIrregularTwin(subset or "Ball", size)
-    if name == "fisv-synth-irregular":
-        return FisVIrregularTwin(subset or "TES", size)
     if name == "finediving-synth":
         return DivingTwin(size)
     if name == "finediving-synth-events":
@@ -105,6 +107,22 @@ def load_fisv_irregular(request: DataRequest) -> DataBundle:
 
 def info_fisv_irregular(request: DataRequest) -> dict[str, Any]:
     return _info("fisv-synth-irregular", request)
+
+
+def load_rg_v5(request: DataRequest) -> DataBundle:
+    return _load("rg-synth-v5", request)
+
+
+def info_rg_v5(request: DataRequest) -> dict[str, Any]:
+    return _info("rg-synth-v5", request)
+
+
+def load_fisv_v5(request: DataRequest) -> DataBundle:
+    return _load("fisv-synth-v5", request)
+
+
+def info_fisv_v5(request: DataRequest) -> dict[str, Any]:
+    return _info("fisv-synth-v5", request)
 
 
 def load_finediving(request: DataRequest) -> DataBundle:
