@@ -17,8 +17,9 @@ DIVING = frozenset({"stage_labels", "judge_scores", "dive_numbers", "difficulty_
 MTL_AQA = frozenset({"judge_scores", "dive_numbers", "difficulty_degree"})
 #: the routine twins' other versions (``<family>-synth-<kind>``, loaded by
 #: ``twins.load_<family>_<kind>``): kind -> what it is. Since 2026-12-07 ``rg-synth`` /
-#: ``fisv-synth`` are the irregular-execution story (docs/twin-validity.md, "Which twins should
-#: be the default"); the v5 story that preceded them stays loadable, byte for byte, as ``-v5``.
+#: ``fisv-synth`` are the irregular-execution story (docs/twin-validity.md,
+#: "The rule, applied"); the v5 story that preceded them stays loadable, byte for byte, as
+#: ``-v5``.
 VARIANTS = {
     "roster": "candidate twin of {family}: the v5 story, videos from a roster of athletes and "
               "events",
