@@ -165,7 +165,8 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
     for folder, title, what in VALIDITY_SECTIONS:
         if not (root / folder).is_dir():
             continue
-        lines = report(load_records([root / folder]), "final")
+        validity_records = load_records([root / folder])
+        lines = report(validity_records, "final") + code_variant_summary(validity_records)
         if any(line.startswith("- What the noise allows") for line in lines):
             lines += ["", f"![pooled τ of a perfect and a chance twin, and the observed one]"
                           f"(figures/{BANDS_PREFIX}{folder}.png)"]
@@ -179,6 +180,21 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
         sections.append(figures)
     files[root / "README.md"] = readme(records, sections)
     return files
+
+
+def code_variant_summary(records: list[dict[str, Any]]) -> list[str]:
+    """The τ and above-ridge lines with CoFInAl's ``variant=code`` records in its published rows
+    (``benchmarks/twin_validity.py DIR --cofinal code``), where a folder has any: the published
+    CoFInAl figures were measured on the official code, and the default-twin rule read these
+    (docs/twin-validity.md, "Which twins should be the default")."""
+    if not any(r["identity"]["method"] == "cofinal" and r["identity"].get("variant") == "code"
+               for r in records):
+        return []
+    keep = ("- Kendall τ vs the VST rows", "- paper methods above ridge")
+    summary = [line for line in report(records, "final", cofinal="code") if line.startswith(keep)]
+    return ["", "With the official code's CoFInAl (`variant=code`) in CoFInAl's rows instead, "
+                "the model its published figures were measured on (`benchmarks/twin_validity.py "
+                "DIR --cofinal code`):", *summary]
 
 
 #: (records folder = suite name, section title, what it asks) of the twin validity sections

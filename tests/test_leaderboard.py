@@ -110,3 +110,23 @@ def test_the_unseen_subsets_get_their_section_with_their_own_rows(board: Path,
     section = readme.split(title)[1]
     assert "| Clubs | CoFInAl |" in section and "| Ribbon | ridge |" in section
     assert "| Ball |" not in section and "leaderboards/validity-unseen/" in section
+
+
+def test_a_validity_section_adds_the_code_variant_reading_where_it_has_its_records(
+        board: Path, tmp_path: Path) -> None:
+    """The default-twin rule read τ with the official code's CoFInAl in its rows: a section
+    whose folder has ``variant=code`` records prints that reading too, one without does not."""
+    committed = Path(__file__).parents[1] / "leaderboards"
+    root = tmp_path / "board"
+    shutil.copytree(board, root)
+    shutil.copytree(committed / "validity-unseen-irregular", root / "validity-unseen-irregular")
+    shutil.copytree(committed / "validity-unseen", root / "validity-unseen")  # no code records
+    assert not any("variant-code" in p.name for p in (root / "validity-unseen").iterdir())
+    readme = render_all(root)[root / "README.md"]
+    title = "## Twin validity of the default twins on unseen subsets (`validity-unseen-irregular`)"
+    section = readme.split(title)[1].split("\n## ")[0]
+    code = section.split("With the official code's CoFInAl (`variant=code`)")[1]
+    assert "pooled over 18 within-subset pairs: τ = 0.56" in code
+    assert "- paper methods above ridge: 9 of 12" in code
+    v5 = readme.split("on unseen subsets (`validity-unseen`)")[1].split("\n## ")[0]
+    assert "Kendall τ vs the VST rows" in v5 and "With the official code's CoFInAl" not in v5
