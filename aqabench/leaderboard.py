@@ -27,7 +27,7 @@ from .runner import method_defaults
 from .table_layouts import DISPLAY, load_inputs
 from .table_layouts import build_table as build_layout
 from .tables import render
-from .validity import report
+from .validity import report, summary
 
 UNCHECKED_COLUMNS = {"Inference Time (ms)", "Prepared (ms)"}
 ORACLE = "oracle"  # shown as "Oracle ceiling" (table_layouts.DISPLAY)
@@ -190,11 +190,10 @@ def code_variant_summary(records: list[dict[str, Any]]) -> list[str]:
     if not any(r["identity"]["method"] == "cofinal" and r["identity"].get("variant") == "code"
                for r in records):
         return []
-    keep = ("- Kendall τ vs the VST rows", "- paper methods above ridge")
-    summary = [line for line in report(records, "final", cofinal="code") if line.startswith(keep)]
+    lines = summary(records, "final", cofinal="code", backbones=("VST",))
     return ["", "With the official code's CoFInAl (`variant=code`) in CoFInAl's rows instead, "
                 "the model its published figures were measured on (`benchmarks/twin_validity.py "
-                "DIR --cofinal code`):", *summary]
+                "DIR --cofinal code`):", *lines]
 
 
 #: (records folder = suite name, section title, what it asks) of the twin validity sections

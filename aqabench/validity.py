@@ -165,11 +165,11 @@ def pooled_tau(pairs: list[tuple[float, float]]) -> float:
     return float(np.mean([np.sign(t) * np.sign(r) for t, r in pairs]))
 
 
-def ranking(records: dict[Key, list[dict[str, Any]]], scores: dict[Key, float], protocol: str
-            ) -> list[str]:
-    """Per-subset and pooled τ against the VST and the I3D rows, with the resolved pairs."""
+def ranking(records: dict[Key, list[dict[str, Any]]], scores: dict[Key, float], protocol: str,
+            backbones: tuple[str, ...] = ("VST", "I3D")) -> list[str]:
+    """Per-subset and pooled τ against the ``backbones``' rows, with the resolved pairs."""
     lines: list[str] = []
-    for backbone in ("VST", "I3D"):
+    for backbone in backbones:
         tab1, _ = published(backbone)
         pairs: list[tuple[float, float]] = []
         agree = reverse = unresolved = 0
@@ -223,13 +223,50 @@ def ablation_rows(chosen: dict[Key, list[dict[str, Any]]], tab3: dict[tuple[str,
     return rows
 
 
+def chosen_scores(records: list[dict[str, Any]], protocol: str, cofinal: str
+                  ) -> tuple[dict[Key, list[dict[str, Any]]], dict[Key, float]]:
+    """The records standing in each (method, subset, setting) cell, and each cell's mean."""
+    chosen = twin_records(records, protocol, cofinal)
+    return chosen, {key: cell_mean(runs, protocol) for key, runs in chosen.items()}
+
+
+def above_ridge(scores: dict[Key, float], name: str, subset: str) -> bool | None:
+    """Whether ``name``'s cell on ``subset`` beats ridge's there; None without a ridge cell."""
+    ridge = scores.get(("ridge", subset, None))
+    return None if ridge is None else scores[(name, subset, None)] > ridge
+
+
+def paper_methods(scores: dict[Key, float], subset: str) -> list[str]:
+    """The paper methods with a cell on ``subset``, in the published VST order."""
+    vst, _ = published("VST")
+    names = [m for m in METHODS.values() if (m, subset, None) in scores]
+    return sorted(names, key=lambda m: -vst[(m, subset)])
+
+
+def summary_lines(chosen: dict[Key, list[dict[str, Any]]], scores: dict[Key, float],
+                  protocol: str, backbones: tuple[str, ...] = ("VST", "I3D")) -> list[str]:
+    """The Kendall τ lines (against the ``backbones``' rows) and the count of paper-method cells
+    above ridge."""
+    beats = [above_ridge(scores, name, subset) is True
+             for subset in covered(scores) for name in paper_methods(scores, subset)]
+    return ranking(chosen, scores, protocol, backbones) + [
+        f"- paper methods above ridge: {sum(beats)} of {len(beats)}"]
+
+
+def summary(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper",
+            backbones: tuple[str, ...] = ("VST", "I3D")) -> list[str]:
+    """:func:`report`'s τ and above-ridge lines alone (no tables, no noise bands): what the
+    leaderboard adds for a second ``cofinal`` variant."""
+    chosen, scores = chosen_scores(records, protocol, cofinal)
+    return summary_lines(chosen, scores, protocol, backbones) if scores else []
+
+
 def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper") -> list[str]:
     """The validity tables and figures as markdown lines (empty without validity records);
     ``cofinal``: which CoFInAl variant stands in its published rows (:func:`labels`)."""
     vst, tab3 = published("VST")
     i3d, _ = published("I3D")
-    chosen = twin_records(records, protocol, cofinal)
-    scores = {key: cell_mean(runs, protocol) for key, runs in chosen.items()}
+    chosen, scores = chosen_scores(records, protocol, cofinal)
     if not scores:
         return []
     lines = [f"Twin validity, protocol `{protocol}` (twin SRCC vs CoFInAl Tab. 1, VST and I3D "
@@ -237,15 +274,12 @@ def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper")
                          f"; CoFInAl's rows: its `variant={cofinal}` records"), "",
              "| subset | method | twin | VST | I3D | twin − VST | > ridge |",
              "|---|---|---|---|---|---|---|"]
-    beats = []
     for subset in covered(scores):
-        ridge = scores.get(("ridge", subset, None))
-        names = [m for m in METHODS.values() if (m, subset, None) in scores]
-        for name in sorted(names, key=lambda m: -vst[(m, subset)]):
+        for name in paper_methods(scores, subset):
             t, r = scores[(name, subset, None)], vst[(name, subset)]
             other = i3d.get((name, subset))
-            above = "–" if ridge is None else ("yes" if t > ridge else "**no**")
-            beats.append(above == "yes")
+            beats = above_ridge(scores, name, subset)
+            above = "–" if beats is None else ("yes" if beats else "**no**")
             lines.append(f"| {subset} | {name} | {shown(chosen[(name, subset, None)], protocol)} | "
                          f"{r:.3f} | "
                          f"{'–' if other is None else f'{other:.3f}'} | {t - r:+.3f} | {above} |")
@@ -256,8 +290,7 @@ def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper")
                 published_ref = "–" if ref is None else f"{ref:.3f} (C3D+SVR)"
                 lines.append(f"| {subset} | {label} | {value} | {published_ref} | | | |")
     lines.append("")
-    lines += ranking(chosen, scores, protocol)
-    lines.append(f"- paper methods above ridge: {sum(beats)} of {len(beats)}")
+    lines += summary_lines(chosen, scores, protocol)
     from .validity_power import describe, power  # imported here: it builds on this module
 
     bands = power(records, protocol, cofinal=cofinal)
