@@ -18,16 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from . import stats
+from .commands.table import registry_defaults
 from .errors import DataError
-from .figures import BANDS_PREFIX, FIGURE_PREFIX
+from .figures import FIGURE_PREFIX
 from .identity import config_difference, unfilled_config
 from .kernels import PINS
-from .results import load_records
-from .runner import method_defaults
+from .leaderboard_validity import validity_sections
 from .table_layouts import DISPLAY, load_inputs
 from .table_layouts import build_table as build_layout
 from .tables import render
-from .validity import report, summary
 
 UNCHECKED_COLUMNS = {"Inference Time (ms)", "Prepared (ms)"}
 ORACLE = "oracle"  # shown as "Oracle ceiling" (table_layouts.DISPLAY)
@@ -35,10 +34,30 @@ ORACLE = "oracle"  # shown as "Oracle ceiling" (table_layouts.DISPLAY)
 
 @dataclass(frozen=True)
 class TableFile:
+    """One generated table: ``tables/<stem>.md`` / ``.tex`` and a README section.
+    ``folders``: the record folders it is filled from (the ci suite's ``results`` by default;
+    others are committed suites' folders, not rerun by CI, and introduced by ``what``)."""
+
     stem: str
     layout: str
     protocol: str
     title: str
+    folders: tuple[str, ...] = ("results",)
+    what: str = ""
+
+
+#: The default twins' committed paper-protocol records (their candidate names, the same bytes).
+PAPER_PROTOCOL_FOLDERS = ("validity-irregular", "validity-unseen-irregular")
+PAPER_PROTOCOL_WHAT = (
+    "The same layout, filled from the records of the default twins' validity suites "
+    "(`leaderboards/validity-irregular/`, `leaderboards/validity-unseen-irregular/`; "
+    "committed, not rerun by CI): every method at its paper's protocol (epochs, learning "
+    "rate, batch, schedule: each method's defaults), the official code's CoFInAl "
+    "(`variant=code`, the model the published CoFInAl rows were measured on) beside the "
+    "paper model, and ridge. They ran on `rg-synth-irregular` / `fisv-synth-irregular`, the "
+    "names the default twins had as candidates: the same bytes as `rg-synth` / `fisv-synth` "
+    "(tests/test_twin_irregular.py), hence the *irregular twin* mark. The tables above use "
+    "the ci suite's reduced protocol; these are the twins' figures at full length.")
 
 
 TABLES = (
@@ -46,6 +65,12 @@ TABLES = (
               "CoFInAl Tab. 1 layout: SRCC on RG and Fis-V — final epoch (honest protocol)"),
     TableFile("cofinal-tab1-best", "cofinal-tab1", "best",
               "CoFInAl Tab. 1 layout: SRCC on RG and Fis-V — best epoch chosen on test"),
+    TableFile("cofinal-tab1-papers-final", "cofinal-tab1", "final",
+              "CoFInAl Tab. 1 layout at the papers' protocols on the default twins — final "
+              "epoch (honest protocol)", PAPER_PROTOCOL_FOLDERS, PAPER_PROTOCOL_WHAT),
+    TableFile("cofinal-tab1-papers-best", "cofinal-tab1", "best",
+              "CoFInAl Tab. 1 layout at the papers' protocols on the default twins — best "
+              "epoch chosen on test", PAPER_PROTOCOL_FOLDERS, PAPER_PROTOCOL_WHAT),
     TableFile("cofinal-tab2", "cofinal-tab2", "final",
               "CoFInAl Tab. 2 layout: FLOPs / parameters / inference time"),
     TableFile("cofinal-tab3-final", "cofinal-tab3", "final",
@@ -78,16 +103,11 @@ def oracle_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda r: r["identity"].get("size", "full") != "full")
 
 
-def _defaults(method: str, dataset: str, subset: str | None) -> dict[str, Any] | None:
-    from .errors import AqabenchError
-    from .plugins import get_registry
-
+def _defaults(method: str, dataset: str, subset: str | None,
+              variant: str | None = None) -> dict[str, Any] | None:
     if method == ORACLE:
         return None
-    try:
-        return method_defaults(get_registry().method(method), dataset, subset)
-    except AqabenchError:
-        return None
+    return registry_defaults(method, dataset, subset, variant)
 
 
 def record_order(record: dict[str, Any]) -> tuple[str, ...]:
@@ -121,11 +141,15 @@ def one_config_per_cell(records: Iterable[dict[str, Any]], where: Path) -> None:
                                    f"{difference}); keep one")
 
 
-def board_inputs(root: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The records under ``root/results`` (in table order) and the profiles."""
-    records, profiles = load_inputs(
-        p for p in (root / "results", root / "profiles") if p.exists())
-    one_config_per_cell(records, root / "results")
+def board_inputs(root: Path, folders: tuple[str, ...] = ("results",)
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The records under ``root/FOLDER`` for each of ``folders`` (in table order) and the
+    profiles (``root/profiles``, the ci suite's: only with the default ``folders``)."""
+    paths = [root / folder for folder in folders]
+    if folders == ("results",):
+        paths.append(root / "profiles")
+    records, profiles = load_inputs(p for p in paths if p.exists())
+    one_config_per_cell(records, paths[0] if len(folders) == 1 else root)
     records = sorted(records, key=record_order)
     return records, profiles
 
@@ -148,11 +172,17 @@ def figures_section(records: list[dict[str, Any]]) -> str:
 def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
     """Every generated file under ``root`` (the leaderboards folder) and its content;
     ``reported``: the papers' numbers (default: the packaged ``aqabench/reported/``)."""
-    records, profiles = board_inputs(root)
-    everything = records + oracle_records(records)
+    records, _ = board_inputs(root)
+    inputs: dict[tuple[str, ...], tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
     files: dict[Path, str] = {}
     sections = []
     for spec in TABLES:
+        if spec.what and not any((root / folder).is_dir() for folder in spec.folders):
+            continue  # a committed suite's table, and this root has none of its records
+        if spec.folders not in inputs:
+            table_records, profiles = board_inputs(root, spec.folders)
+            inputs[spec.folders] = (table_records + oracle_records(table_records), profiles)
+        everything, profiles = inputs[spec.folders]
         table = build_layout(spec.layout, everything, profiles, spec.protocol, _defaults,
                              reported)
         for row in table.rows:  # a bound, not a competitor: ranked on its own, never bold
@@ -161,78 +191,16 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
         markdown = render(table, "markdown")
         files[root / "tables" / f"{spec.stem}.md"] = markdown
         files[root / "tables" / f"{spec.stem}.tex"] = render(table, "latex")
-        sections.append(f"## {spec.title}\n\n{markdown}\n")
-    for folder, title, what in VALIDITY_SECTIONS:
-        if not (root / folder).is_dir():
-            continue
-        validity_records = load_records([root / folder])
-        lines = report(validity_records, "final") + code_variant_summary(validity_records)
-        if any(line.startswith("- What the noise allows") for line in lines):
-            lines += ["", f"![pooled τ of a perfect and a chance twin, and the observed one]"
-                          f"(figures/{BANDS_PREFIX}{folder}.png)"]
-        if lines:
-            sections.append(f"## {title}\n\n{what} Records in `leaderboards/{folder}/` "
-                            f"(`aqabench bench --suite {folder} --out leaderboards/{folder}`, "
-                            "committed, not rerun by CI); the twins were calibrated on "
-                            "`ridge` alone (docs/datasets.md).\n\n" + "\n".join(lines) + "\n")
+        runs = [r for r in everything if r["identity"]["method"] != ORACLE]
+        what = (f"{spec.what} {len(runs)} records; {seeds_line(runs)}.\n\n" if spec.what
+                else "")
+        sections.append(f"## {spec.title}\n\n{what}{markdown}\n")
+    sections += validity_sections(root)
     figures = figures_section(records)
     if figures:
         sections.append(figures)
     files[root / "README.md"] = readme(records, sections)
     return files
-
-
-def code_variant_summary(records: list[dict[str, Any]]) -> list[str]:
-    """The τ and above-ridge lines with CoFInAl's ``variant=code`` records in its published rows
-    (``benchmarks/twin_validity.py DIR --cofinal code``), where a folder has any: the published
-    CoFInAl figures were measured on the official code, and the default-twin rule read these
-    (docs/twin-validity.md, "Which twins should be the default")."""
-    if not any(r["identity"]["method"] == "cofinal" and r["identity"].get("variant") == "code"
-               for r in records):
-        return []
-    lines = summary(records, "final", cofinal="code", backbones=("VST",))
-    return ["", "With the official code's CoFInAl (`variant=code`) in CoFInAl's rows instead, "
-                "the model its published figures were measured on (`benchmarks/twin_validity.py "
-                "DIR --cofinal code`):", *lines]
-
-
-#: (records folder = suite name, section title, what it asks) of the twin validity sections
-VALIDITY_SECTIONS = (
-    ("validity-irregular",
-     "Twin validity of the default twins: the irregular-execution story (`validity-irregular`)",
-     "Do the twins rank the paper methods as real features do? The paper methods at their "
-     "papers' protocols on `fisv-synth-irregular` / `rg-synth-irregular`, where an element's "
-     "execution is the size of its clips' deviations from the element's ideal form, in "
-     "directions that change from clip to clip, rather than a shift along a fixed direction "
-     "(recalibrated on C3D+SVR; docs/twin-validity.md), its deviations' size set on one "
-     "published same-backbone margin (MS-LSTM on C3D, Fis-V TES). A candidate when these "
-     "records were made (hence their dataset names, the same bytes as `rg-synth` / "
-     "`fisv-synth`), the default twins since 2026-12-07. Every cell has seeds 0, 1 and 2 "
-     "(the `validity-irregular-seeds` suite adds 1 and 2), so its pairs are tested over "
-     "seeds."),
-    ("validity-unseen-irregular",
-     "Twin validity of the default twins on unseen subsets (`validity-unseen-irregular`)",
-     "The same question for the irregular-execution story on the subsets none of its choices "
-     "looked at (RG Clubs and Ribbon, Fis-V PCS); every cell has seeds 0, 1 and 2."),
-    ("validity", "Twin validity of the v5 twins (the `validity` suite, paper protocols)",
-     "Do the twins rank the paper methods as real features do? On `rg-synth-v5` / "
-     "`fisv-synth-v5`, the default twins until 2026-12-07. Seed 0 in every cell; the "
-     "main-table cells of RG Ball, RG Hoop and Fis-V TES also seeds 1 and 2 (the "
-     "`validity-seeds` suite), so their pairs are tested over seeds."),
-    ("validity-unseen", "Twin validity of the v5 twins on unseen subsets (`validity-unseen`)",
-     "The same question, the same protocols, on the subsets that no choice of the v5 twins, "
-     "the calibration or the corrections after the first validity run looked at (RG Clubs "
-     "and Ribbon, Fis-V PCS)."),
-    ("validity-roster", "Twin validity of the roster candidates (`validity-roster`)",
-     "The same question for `rg-synth-roster` / `fisv-synth-roster`, the v5 story with "
-     "videos that share athletes and events as Fis-V's do (docs/datasets.md, \"Rosters\"); "
-     "not the default twins."),
-    ("validity-onevenue", "The one-venue bound (`validity-onevenue`)",
-     "The same cells on `rg-synth-onevenue`, the v5 RG twin without its per-video offset "
-     "(recalibrated on C3D+SVR): a sensitivity bound for the diagnosis that the offset lets "
-     "the learned methods memorise their training videos (docs/twin-validity.md); not a "
-     "candidate twin."),
-)
 
 
 def seeds_line(records: list[dict[str, Any]]) -> str:
@@ -383,19 +351,3 @@ def check(files: dict[Path, str]) -> list[str]:
             problems.append(first_difference(path, _mask(committed, path),
                                              _mask(generated, path)))
     return problems
-
-
-def draw_validity_bands(root: Path) -> list[Path]:
-    """``figures/tau-bands-<folder>.png`` for each validity section with noise bands."""
-    from .figures import draw_bands
-    from .validity_power import power
-
-    drawn = []
-    for folder, title, _what in VALIDITY_SECTIONS:
-        if not (root / folder).is_dir():
-            continue
-        bands = power(load_records([root / folder]), "final")
-        if bands is not None:
-            drawn.append(draw_bands(title.replace("`", ""), bands,
-                                    root / "figures" / f"{BANDS_PREFIX}{folder}"))
-    return drawn

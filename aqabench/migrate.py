@@ -20,7 +20,7 @@ from .plugins import Registry
 from .results import iter_record_paths, read_record, record_filename
 
 #: The record folders of a leaderboards root that ``aqabench leaderboard migrate`` renames: the
-#: ci suite's and every validity suite's (:data:`aqabench.leaderboard.VALIDITY_SECTIONS`).
+#: ci suite's and every validity suite's (:data:`aqabench.leaderboard_validity.VALIDITY_SECTIONS`).
 RECORD_FOLDERS = ("results", "validity", "validity-roster", "validity-unseen", "validity-onevenue",
                   "validity-irregular", "validity-unseen-irregular")
 

@@ -22,11 +22,13 @@ from .errors import DataError
 from .kernels import torch_kernels_text
 from .metrics import fisher_z_mean
 from .results import iter_record_paths, read_record
+from .specs import dataset_family
 from .table_stats import average_stats, caption_line, cell_stats
 from .tables import NOTE_MARK, REPRODUCED_MARK, Column, Row, Table, load_reported
 
 ColKey = tuple[str, str | None, str]  # dataset family, subset (lower case) or None, metric
-DefaultsFn = Callable[[str, str, str | None], dict[str, Any] | None]
+#: ``(method, dataset, subset, variant) -> defaults`` (None: the method is not installed)
+DefaultsFn = Callable[[str, str, str | None, str | None], dict[str, Any] | None]
 LAYOUTS = ("cofinal-tab1", "cofinal-tab2", "cofinal-tab3", "cofinal-tabS6", "mcore-finediving")
 DISPLAY = {"gdlt": "GDLT", "cofinal": "CoFInAl", "hgcn": "HGCN", "mslstm": "MS-LSTM",
            "mcore": "MCoRe", "core": "CoRe", "tsa": "TSA", "usdl": "USDL", "musdl": "MUSDL",
@@ -54,11 +56,15 @@ def load_inputs(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[dict[
 
 
 def family(dataset: str) -> tuple[str, bool]:
-    """``"rg-synth" -> ("rg", True)``; ``"fis-v" -> ("fisv", False)``."""
-    name = dataset.lower()
-    synthetic = name.endswith("-synth")
-    name = name.removesuffix("-synth").replace("fis-v", "fisv")
-    return name, synthetic
+    """``"rg-synth" -> ("rg", True)``; ``"fis-v" -> ("fisv", False)``; a twin variant is its
+    real set's twin: ``"fisv-synth-irregular" -> ("fisv", True)`` (:func:`twin_variant`
+    keeps its rows apart: :func:`twin_kind`)."""
+    return dataset_family(dataset), "-synth" in dataset.lower()
+
+
+def twin_variant(dataset: str) -> str:
+    """``"rg-synth-irregular" -> "irregular"``; ``""`` for a default twin or real data."""
+    return dataset.lower().partition("-synth")[2].lstrip("-")
 
 
 def method_label(record: dict[str, Any]) -> str:
@@ -72,7 +78,8 @@ def setting_of(record: dict[str, Any], defaults: DefaultsFn | None) -> str:
     ident, config = record["identity"], record["provenance"].get("config", {})
     numerics = set(ident.get("numerics") or ())  # same maths (MethodSpec.numerics)
     config = {k: v for k, v in config.items() if k not in numerics}
-    base = defaults(ident["method"], ident["dataset"], ident.get("subset")) if defaults else None
+    base = (defaults(ident["method"], ident["dataset"], ident.get("subset"), ident.get("variant"))
+            if defaults else None)
     if base is not None:
         changed = {k: v for k, v in config.items()
                    if k not in BASE_CONFIG and k != "variant" and base.get(k, v) != v}
@@ -115,9 +122,23 @@ def twin_size(record: dict[str, Any]) -> str:
     return str(record["identity"].get("size") or "full")
 
 
-def size_mark(size: str) -> str:
-    """What a row of a smaller twin carries after its first label: ``" (tiny twin)"``."""
-    return "" if size == "full" else f" ({size} twin)"
+def twin_kind(record: dict[str, Any]) -> str:
+    """Which twin a record ran on, as far as a table must keep rows apart: ``"full"`` (the
+    default twin at full size, or real data), ``"tiny"``, a twin variant (``"irregular"`` for
+    ``rg-synth-irregular``), or both (``"irregular tiny"``)."""
+    size = twin_size(record)
+    parts = [twin_variant(record["identity"]["dataset"])] + ([size] if size != "full" else [])
+    return " ".join(p for p in parts if p) or "full"
+
+
+def size_mark(label: str, size: str) -> str:
+    """A row's first label with its twin kind (:func:`twin_kind`) marked: ``"MCoRe (tiny
+    twin)"``; inside a label's own parenthesis: ``"CoFInAl (code; irregular twin)"``."""
+    if size == "full":
+        return label
+    if label.endswith(")"):
+        return f"{label[:-1]}; {size} twin)"
+    return f"{label} ({size} twin)"
 
 
 def scope_of(synthetic: bool, size: str) -> str:
@@ -134,7 +155,8 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
                 averages: dict[int, list[int]] | None = None) -> tuple[list[Row], int]:
     """One row per (labels, real|synthetic, twin size): seed means with their statistics
     (:mod:`aqabench.table_stats`); ``averages`` = Fisher-z columns. Rows of a smaller twin
-    are marked (:func:`size_mark`) and ranked in their own scope. Records without the
+    or of a twin variant (:func:`twin_kind`) are marked (:func:`size_mark`) and ranked in
+    their own scope. Records without the
     protocol (``val`` is only in runs with ``--select val``) are left out."""
     cells: dict[tuple[Any, ...], dict[int, list[dict[str, Any]]]] = {}
     groups: dict[tuple[Any, ...], str] = {}
@@ -145,7 +167,7 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
             continue
         fam, synthetic = family(record["identity"]["dataset"])
         subset = (record["identity"].get("subset") or "").lower() or None
-        row_key = (*labels, synthetic, twin_size(record))
+        row_key = (*labels, synthetic, twin_kind(record))
         for j, (k_family, k_subset, metric) in enumerate(keys):
             value = record[protocol].get(metric)
             if k_family == fam and k_subset == subset and value is not None:
@@ -171,7 +193,7 @@ def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str
                 if cell is not None:
                     row_stats[j] = cell
         row_labels, size = [str(x) for x in row_key[:-2]], str(row_key[-1])
-        row_labels[0] += size_mark(size)
+        row_labels[0] = size_mark(row_labels[0], size)
         rows.append(Row(row_labels, values, reproduced=True,
                         scope=scope_of(bool(row_key[-2]), size), group=groups[row_key],
                         stats=row_stats))

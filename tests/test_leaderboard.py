@@ -130,3 +130,26 @@ def test_a_validity_section_adds_the_code_variant_reading_where_it_has_its_recor
     assert "- paper methods above ridge: 9 of 12" in code
     v5 = readme.split("on unseen subsets (`validity-unseen`)")[1].split("\n## ")[0]
     assert "Kendall τ vs the VST rows" in v5 and "With the official code's CoFInAl" not in v5
+
+
+def test_the_default_twins_paper_protocol_records_get_their_tab1(board: Path,
+                                                                 tmp_path: Path) -> None:
+    """The committed validity records of the default twins fill a Tab. 1 of their own (the
+    papers' protocols, the code variant beside the paper model); a root without those folders
+    has no such table, and the ci suite's Tab. 1 keeps only its own records."""
+    title = "## CoFInAl Tab. 1 layout at the papers' protocols on the default twins — final"
+    assert title not in (board / "README.md").read_text()
+    committed = Path(__file__).parents[1] / "leaderboards"
+    root = tmp_path / "board"
+    shutil.copytree(board, root)
+    for folder in ("validity-irregular", "validity-unseen-irregular"):
+        shutil.copytree(committed / folder, root / folder)
+    files = render_all(root)
+    section = files[root / "README.md"].split(title)[1].split("\n## ")[0]
+    assert "108 records; seeds 0, 1, 2 (3 seeds for 36 cells)" in section
+    code = next(line for line in section.splitlines()
+                if line.startswith("| CoFInAl (code; irregular twin) †"))
+    assert "| 0.652 ± 0.060 (n=3)" in code  # RG Ball over seeds 0-2, as in the validity section
+    assert "| HGCN (irregular twin) † |" in section and "| Ridge (irregular twin) † |" in section
+    assert "irregular" not in files[root / "tables" / "cofinal-tab1-final.md"]
+    assert (root / "tables" / "cofinal-tab1-papers-best.md") in files

@@ -162,8 +162,41 @@ def test_seeds_are_averaged_and_synthetic_twins_ranked_apart():
     assert "mean of 2 seeds" in render(table, "markdown")
 
 
+def test_a_twin_variant_fills_its_family_s_columns_in_rows_of_its_own():
+    """``rg-synth-irregular`` is RG's twin (its rows fill the RG columns; before, a variant's
+    records were read as an unknown real dataset and dropped), marked and ranked apart from
+    the default twin's rows, so no row averages two twins."""
+    records = [record("gdlt", "rg-synth", "Ball", 0.5, backbone="synthetic"),
+               record("gdlt", "rg-synth-irregular", "Ball", 0.9, backbone="synthetic"),
+               record("cofinal", "rg-synth-irregular", "Ball", 0.7, backbone="synthetic",
+                      variant="code")]
+    table = build_table("cofinal-tab1", records, [])
+    ours = {r.labels[0]: (r.values[0], r.scope) for r in table.rows if r.reproduced}
+    assert ours == {"GDLT": (0.5, "synthetic"),
+                    "GDLT (irregular twin)": (0.9, "synthetic-irregular"),
+                    "CoFInAl (code; irregular twin)": (0.7, "synthetic-irregular")}
+    marks = latex_marks(render(table, "latex"))
+    assert marks[r"GDLT (irregular twin) $^\dagger$ & synthetic twin"][0] == "b"
+    assert marks[r"GDLT $^\dagger$ & synthetic twin"][0] == ""  # alone in its scope
+    assert "rows on the irregular twin (marked) only among those" in render(table, "markdown")
+
+
+def test_a_variant_record_is_read_against_its_variant_s_defaults():
+    """A committed ``variant=code`` record differs from the paper model's defaults in a dozen
+    keys (the official scripts' protocol), but it is the code variant at its own defaults:
+    'Ours', not an ablation, so Tab. 1 shows it."""
+    from aqabench.leaderboard import _defaults
+    from aqabench.table_layouts import setting_of
+
+    folder = Path(__file__).parents[1] / "leaderboards" / "validity-irregular"
+    path = next(folder.glob("cofinal__fisv-synth-irregular__TES__seed0__variant-code__*.json"))
+    code = json.loads(path.read_text())
+    assert setting_of(code, _defaults) == "Ours"
+    assert setting_of(code, lambda m, d, s, v=None: _defaults(m, d, s)) != "Ours"
+
+
 def test_ablation_rows_come_from_config_differences():
-    def defaults(method, dataset, subset):
+    def defaults(method, dataset, subset, variant=None):
         return {"use_tfm": True, "use_gpm": True, "variant": "paper"}
 
     records = [record("cofinal", "rg", "Ball", 0.8, config={"use_tfm": True, "lr": 0.5}),

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from aqabench.figures import band_data
-from aqabench.leaderboard import draw_validity_bands, render_all
+from aqabench.leaderboard import render_all
+from aqabench.leaderboard_validity import draw_validity_bands
 from aqabench.validity import report
 from aqabench.validity_power import describe, power
 

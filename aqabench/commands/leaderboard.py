@@ -61,7 +61,8 @@ def main(args: argparse.Namespace) -> int:
 
     if args.action == "migrate":
         return migrate(args)
-    from ..leaderboard import board_inputs, check, draw_validity_bands, render_all, write_all
+    from ..leaderboard import board_inputs, check, render_all, write_all
+    from ..leaderboard_validity import draw_validity_bands
 
     files = render_all(args.root)
     if args.check:

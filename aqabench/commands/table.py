@@ -36,12 +36,14 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=main)
 
 
-def registry_defaults(method: str, dataset: str, subset: str | None) -> dict[str, Any] | None:
-    """The installed method's defaults for that dataset (None when it is not installed)."""
+def registry_defaults(method: str, dataset: str, subset: str | None,
+                      variant: str | None = None) -> dict[str, Any] | None:
+    """The installed method's defaults for that dataset and variant (a variant can carry its
+    own protocol: CoFInAl's ``variant=code``), None when the method is not installed."""
     from ..runner import method_defaults
 
     try:
-        return method_defaults(get_registry().method(method), dataset, subset)
+        return method_defaults(get_registry().method(method), dataset, subset, variant)
     except AqabenchError:
         return None
 
