@@ -17,22 +17,27 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .config import BASE_CONFIG
 from .errors import DataError
 from .kernels import torch_kernels_text
 from .metrics import fisher_z_mean
 from .results import iter_record_paths, read_record
-from .specs import dataset_family
+from .table_labels import (
+    DISPLAY,
+    DefaultsFn,
+    ablation_label,
+    family,
+    method_label,
+    numerics_of,
+    scope_of,
+    setting_of,
+    size_mark,
+    twin_kind,
+)
 from .table_stats import average_stats, caption_line, cell_stats
 from .tables import NOTE_MARK, REPRODUCED_MARK, Column, Row, Table, load_reported
 
 ColKey = tuple[str, str | None, str]  # dataset family, subset (lower case) or None, metric
-#: ``(method, dataset, subset, variant) -> defaults`` (None: the method is not installed)
-DefaultsFn = Callable[[str, str, str | None, str | None], dict[str, Any] | None]
 LAYOUTS = ("cofinal-tab1", "cofinal-tab2", "cofinal-tab3", "cofinal-tabS6", "mcore-finediving")
-DISPLAY = {"gdlt": "GDLT", "cofinal": "CoFInAl", "hgcn": "HGCN", "mslstm": "MS-LSTM",
-           "mcore": "MCoRe", "core": "CoRe", "tsa": "TSA", "usdl": "USDL", "musdl": "MUSDL",
-           "ridge": "Ridge", "oracle": "Oracle ceiling"}
 BACKBONES = {"vst": "VST", "i3d": "I3D", "c3d": "C3D", "synthetic": "synthetic twin"}
 PROTOCOL_TEXT = {"final": "final (last) epoch",
                  "val": "epoch chosen on a validation split carved from the training split "
@@ -55,50 +60,6 @@ def load_inputs(paths: Iterable[Path]) -> tuple[list[dict[str, Any]], list[dict[
     return records, profiles
 
 
-def family(dataset: str) -> tuple[str, bool]:
-    """``"rg-synth" -> ("rg", True)``; ``"fis-v" -> ("fisv", False)``; a twin variant is its
-    real set's twin: ``"fisv-synth-irregular" -> ("fisv", True)`` (:func:`twin_variant`
-    keeps its rows apart: :func:`twin_kind`)."""
-    return dataset_family(dataset), "-synth" in dataset.lower()
-
-
-def twin_variant(dataset: str) -> str:
-    """``"rg-synth-irregular" -> "irregular"``; ``""`` for a default twin or real data."""
-    return dataset.lower().partition("-synth")[2].lstrip("-")
-
-
-def method_label(record: dict[str, Any]) -> str:
-    ident = record["identity"]
-    label = DISPLAY.get(ident["method"], ident["method"])
-    return label + (f" ({ident['variant']})" if ident.get("variant") else "")
-
-
-def setting_of(record: dict[str, Any], defaults: DefaultsFn | None) -> str:
-    """"Ours" or the ablation this record ran (see the module docstring)."""
-    ident, config = record["identity"], record["provenance"].get("config", {})
-    numerics = set(ident.get("numerics") or ())  # same maths (MethodSpec.numerics)
-    config = {k: v for k, v in config.items() if k not in numerics}
-    base = (defaults(ident["method"], ident["dataset"], ident.get("subset"), ident.get("variant"))
-            if defaults else None)
-    if base is not None:
-        changed = {k: v for k, v in config.items()
-                   if k not in BASE_CONFIG and k != "variant" and base.get(k, v) != v}
-    else:  # the method is not installed: fall back on the command line's --set items
-        argv = record["provenance"].get("argv") or []
-        pairs = [argv[i + 1].partition("=") for i, a in enumerate(argv[:-1]) if a == "--set"]
-        changed = {k: v for k, _, v in pairs
-                   if k not in BASE_CONFIG and k != "variant" and k not in numerics}
-    parts = [f"w/o {k.removeprefix('use_').upper()}" if v in (False, "false") and
-             k.startswith("use_") else f"{k}={v}" for k, v in sorted(changed.items())]
-    return ", ".join(parts) or "Ours"
-
-
-def numerics_of(record: dict[str, Any]) -> list[str]:
-    """``["tfm_form=absorbed"]``: the record's numerics keys (MethodSpec.numerics) and values."""
-    config = record["provenance"].get("config", {})
-    return [f"{k}={config.get(k)}" for k in record["identity"].get("numerics") or ()]
-
-
 # --------------------------------------------------------------------------- row assembly
 def reported_rows(entries: list[dict[str, Any]], keys: list[ColKey],
                   labels_of: Callable[[dict[str, Any]], list[str]],
@@ -115,38 +76,6 @@ def reported_rows(entries: list[dict[str, Any]], keys: list[ColKey],
         if entry.get("note"):
             row.noted.add(j)
     return list(rows.values())
-
-
-def twin_size(record: dict[str, Any]) -> str:
-    """A record's twin size: ``"full"`` (real data too) or ``"tiny"``."""
-    return str(record["identity"].get("size") or "full")
-
-
-def twin_kind(record: dict[str, Any]) -> str:
-    """Which twin a record ran on, as far as a table must keep rows apart: ``"full"`` (the
-    default twin at full size, or real data), ``"tiny"``, a twin variant (``"irregular"`` for
-    ``rg-synth-irregular``), or both (``"irregular tiny"``)."""
-    size = twin_size(record)
-    parts = [twin_variant(record["identity"]["dataset"])] + ([size] if size != "full" else [])
-    return " ".join(p for p in parts if p) or "full"
-
-
-def size_mark(label: str, size: str) -> str:
-    """A row's first label with its twin kind (:func:`twin_kind`) marked: ``"MCoRe (tiny
-    twin)"``; inside a label's own parenthesis: ``"CoFInAl (code; irregular twin)"``."""
-    if size == "full":
-        return label
-    if label.endswith(")"):
-        return f"{label[:-1]}; {size} twin)"
-    return f"{label} ({size} twin)"
-
-
-def scope_of(synthetic: bool, size: str) -> str:
-    """The ranking scope of a reproduced row: real data, a full-size twin, or a smaller twin
-    (numbers of different twin sizes are never ranked together)."""
-    if not synthetic:
-        return "real"
-    return "synthetic" if size == "full" else f"synthetic-{size}"
 
 
 def record_rows(records: list[dict[str, Any]], keys: list[ColKey], protocol: str,
@@ -267,7 +196,7 @@ def _ablation(name: str, title: str, keys: list[ColKey], columns: list[Column],
     reported = reported_rows(load_reported(name, reported_dir), keys, lambda e: [e["setting"]])
     ours, seeds = record_rows(
         records, keys, protocol,
-        lambda r: [setting_of(r, defaults)] if r["identity"]["method"] == "cofinal" else None,
+        lambda r: [ablation_label(r, defaults)] if r["identity"]["method"] == "cofinal" else None,
         lambda r: "ours", averages)
     rows = reported + ours
     caption = [f"Ablation of CoFInAl on {what} (SRCC); best in bold, second underlined."]

@@ -210,7 +210,7 @@ def test_a_numerics_key_is_in_the_name_but_not_the_setting() -> None:
     assert "numerics" not in plain and fast["config_hash"] != plain["config_hash"]
     assert "tfm_form" in fast["changed"] and ablated["setting"] == "use_gpm=false"
 
-    def defaults(m: str, d: str, s: str | None) -> dict:
+    def defaults(m: str, d: str, s: str | None, v: str | None = None) -> dict:
         return default_config(get_registry().method(m), d, s)
 
     def record(ident: dict, config: dict) -> dict:

@@ -87,10 +87,12 @@ def test_two_records_given_one_name_are_refused_before_anything_moves(run_cli,
 
 
 def test_migrate_covers_every_committed_record_folder() -> None:
+    from aqabench.leaderboard import TABLES
     from aqabench.leaderboard_validity import VALIDITY_SECTIONS
     from aqabench.migrate import RECORD_FOLDERS
 
-    assert set(RECORD_FOLDERS) == {"results", *(folder for folder, _, _ in VALIDITY_SECTIONS)}
+    tables = {folder for spec in TABLES for folder in spec.folders}
+    assert set(RECORD_FOLDERS) == {*tables, *(folder for folder, _, _ in VALIDITY_SECTIONS)}
 
 
 def test_relabel_dataset_gives_the_config_hash_the_new_name_plans(tmp_path: Path) -> None:
