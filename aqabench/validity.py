@@ -31,6 +31,7 @@ from . import stats
 from .compare import aligned
 from .errors import UsageError
 from .tables import load_reported
+from .validity_ablations import ablation_lines
 
 #: twin record (method, variant, setting) -> the published row it stands for
 METHODS = {("gdlt", None): "GDLT", ("cofinal", "paper"): "CoFInAl", ("hgcn", None): "HGCN",
@@ -61,20 +62,14 @@ SUBSETS = (("rg-synth", "Ball"), ("rg-synth", "Clubs"), ("rg-synth", "Hoop"),
            ("rg-synth", "Ribbon"), ("fisv-synth", "TES"), ("fisv-synth", "PCS"))
 #: the significance level of the paired test that decides whether a twin pair is resolved
 ALPHA = 0.05
-ABLATIONS = {None: "Ours", "use_lr=false": "w/o L_R", "use_tfm=false": "w/o TFM",
-             "use_gpm=false": "w/o GPM", "use_fgs=false": "w/o FGS"}
 
 
-def published(backbone: str = "VST"
-              ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
-    """(method, subset) -> SRCC of Tab. 1 (the ``backbone`` rows and C3D+SVR);
-    (setting, subset) -> Tab. 3."""
-    tab1 = {(e["method"], e["subset"]): e["value"] for e in load_reported("cofinal-tab1")
+def published(backbone: str = "VST") -> dict[tuple[str, str], float]:
+    """(method, subset) -> SRCC of Tab. 1 (the ``backbone`` rows and C3D+SVR); the ablation
+    tables: :func:`aqabench.validity_ablations.published_ablations`."""
+    return {(e["method"], e["subset"]): e["value"] for e in load_reported("cofinal-tab1")
             if e["metric"] == "srcc"
             and (e.get("backbone") == backbone or e["method"] == "C3D+SVR")}
-    tab3 = {(e["setting"], e["subset"]): e["value"] for e in load_reported("cofinal-tab3")
-            if e["metric"] == "srcc"}
-    return tab1, tab3
 
 
 Key = tuple[str, str, "str | None"]
@@ -170,7 +165,7 @@ def ranking(records: dict[Key, list[dict[str, Any]]], scores: dict[Key, float], 
     """Per-subset and pooled τ against the ``backbones``' rows, with the resolved pairs."""
     lines: list[str] = []
     for backbone in backbones:
-        tab1, _ = published(backbone)
+        tab1 = published(backbone)
         pairs: list[tuple[float, float]] = []
         agree = reverse = unresolved = 0
         per_subset = []
@@ -205,24 +200,6 @@ def ranking(records: dict[Key, list[dict[str, Any]]], scores: dict[Key, float], 
     return lines
 
 
-def ablation_rows(chosen: dict[Key, list[dict[str, Any]]], tab3: dict[tuple[str, str], float],
-                  protocol: str) -> list[tuple[str, float, float, str]]:
-    """(Tab. 3 row, twin SRCC, published SRCC, shown) for CoFInAl's settings on RG Ball, each
-    on the seeds that every one of them has (so "Ours" with more seeds is not set against
-    ablations of one)."""
-    cells = {s: chosen[("CoFInAl", "Ball", s)] for s in ABLATIONS
-             if ("CoFInAl", "Ball", s) in chosen}
-    if not cells:
-        return []
-    shared = set.intersection(*({r["identity"]["seed"] for r in runs} for runs in cells.values()))
-    rows = []
-    for setting, runs in cells.items():
-        kept = [r for r in runs if r["identity"]["seed"] in shared]
-        rows.append((ABLATIONS[setting], cell_mean(kept, protocol),
-                     tab3[(ABLATIONS[setting], "Ball")], shown(kept, protocol)))
-    return rows
-
-
 def chosen_scores(records: list[dict[str, Any]], protocol: str, cofinal: str
                   ) -> tuple[dict[Key, list[dict[str, Any]]], dict[Key, float]]:
     """The records standing in each (method, subset, setting) cell, and each cell's mean."""
@@ -238,7 +215,7 @@ def above_ridge(scores: dict[Key, float], name: str, subset: str) -> bool | None
 
 def paper_methods(scores: dict[Key, float], subset: str) -> list[str]:
     """The paper methods with a cell on ``subset``, in the published VST order."""
-    vst, _ = published("VST")
+    vst = published("VST")
     names = [m for m in METHODS.values() if (m, subset, None) in scores]
     return sorted(names, key=lambda m: -vst[(m, subset)])
 
@@ -264,8 +241,7 @@ def summary(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper"
 def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper") -> list[str]:
     """The validity tables and figures as markdown lines (empty without validity records);
     ``cofinal``: which CoFInAl variant stands in its published rows (:func:`labels`)."""
-    vst, tab3 = published("VST")
-    i3d, _ = published("I3D")
+    vst, i3d = published("VST"), published("I3D")
     chosen, scores = chosen_scores(records, protocol, cofinal)
     if not scores:
         return []
@@ -296,11 +272,5 @@ def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper")
     bands = power(records, protocol, cofinal=cofinal)
     if bands is not None:
         lines += describe(bands)
-    ablation = ablation_rows(chosen, tab3, protocol)
-    if len(ablation) > 1:
-        lines += ["", "| CoFInAl on RG Ball | twin | Tab. 3 |", "|---|---|---|"]
-        lines += [f"| {name} | {text} | {r:.3f} |" for name, _t, r, text in ablation]
-        lines.append(f"- Kendall τ of the ablation order vs Tab. 3: "
-                     f"{tau([a[1] for a in ablation], [a[2] for a in ablation]):.2f} (on the "
-                     f"seeds every ablation cell has)")
+    lines += ablation_lines(chosen, protocol)
     return lines

@@ -136,7 +136,7 @@ def power(records: list[dict[str, Any]], protocol: str = "final", test_factor: f
     these records (None when no subset has two paper methods with test predictions);
     ``seed_std`` (z) replaces the seed noise the records show, e.g. for records of one seed;
     ``cofinal``: the CoFInAl variant in its rows (:func:`aqabench.validity.labels`)."""
-    tab1, _ = published("VST")
+    tab1 = published("VST")
     chosen = twin_records(records, protocol, cofinal)
     scores = {key: cell_mean(runs, protocol) for key, runs in chosen.items()}
     seed_std = _seed_std(chosen, protocol) if seed_std is None else seed_std

@@ -18,6 +18,15 @@ was calibrated on ``ridge`` alone (``benchmarks/calibrate_twins.py``); nothing h
     python benchmarks/twin_validity.py leaderboards/validity leaderboards/validity-unseen  # all
     aqabench bench --suite validity-irregular-seeds --out leaderboards/validity-irregular
     python benchmarks/twin_validity.py leaderboards/validity-irregular --cofinal code
+    python benchmarks/twin_validity.py leaderboards/validity-irregular \
+        leaderboards/validity-unseen-irregular leaderboards/validity-irregular-cofinal \
+        leaderboards/validity-irregular-s6 --leave-out weight_decay=0.0001  # + Tab. 3 / S6
+
+The ablation reading (Tab. 3 on RG, Tab. S6 on Fis-V: :mod:`aqabench.validity_ablations`) is
+printed for every subset with CoFInAl ablation records. ``--leave-out CHANGED`` drops the
+records whose ``identity.changed`` is CHANGED: a run that differs only in a harness key (the
+code's weight decay in ``validity-irregular-cofinal``) has no setting of its own and would
+otherwise stand in the paper model's cell beside its "Ours" record (refused, naming both).
 
 CoFInAl's published rows are its paper model's records by default (``variant=paper``; the code
 variant is shown beside, unranked); ``--cofinal code`` puts its ``variant=code`` records there
@@ -56,12 +65,15 @@ def main() -> None:
     parser.add_argument("--seed-std", type=float, default=None, metavar="S",
                         help="with --test-factor: the seed noise in Fisher z (default: pooled "
                              "over the records' cells with >= 2 seeds)")
+    parser.add_argument("--leave-out", action="append", default=[], metavar="CHANGED",
+                        help="drop the records whose identity.changed is CHANGED (repeatable)")
     args = parser.parse_args()
     if args.test_factor is not None and args.test_factor <= 0:
         parser.error(f"--test-factor must be positive, got {args.test_factor}")
     if args.seeds is not None and args.seeds < 1:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
-    records = load_records(args.records)
+    records = [r for r in load_records(args.records)
+               if r["identity"].get("changed") not in args.leave_out]
     print("\n".join(report(records, args.protocol, args.cofinal)))
     if args.test_factor is not None:
         bands = power(records, args.protocol, args.test_factor, args.seeds, args.seed_std,
