@@ -21,9 +21,10 @@ from .results import iter_record_paths, read_record, record_filename
 
 #: The record folders of a leaderboards root that ``aqabench leaderboard migrate`` renames: the
 #: ci suite's, every validity suite's (:data:`aqabench.leaderboard_validity.VALIDITY_SECTIONS`)
-#: and every other folder a leaderboard table reads (:data:`aqabench.leaderboard.TABLES`).
+#: and every other folder a leaderboard table reads (:data:`aqabench.leaderboard_tables.TABLES`).
 RECORD_FOLDERS = ("results", "validity", "validity-roster", "validity-unseen", "validity-onevenue",
-                  "validity-irregular", "validity-unseen-irregular", "validity-irregular-cofinal")
+                  "validity-irregular", "validity-unseen-irregular", "validity-irregular-cofinal",
+                  "validity-irregular-s6")
 
 
 def current_name(record: dict[str, Any], path: Path, registry: Registry) -> str:

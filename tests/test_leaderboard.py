@@ -164,10 +164,14 @@ def test_the_ablations_at_the_paper_protocol_get_their_tab3(board: Path, tmp_pat
     shutil.copytree(board, root)
     for folder in ("validity-irregular", "validity-unseen-irregular", "validity-irregular-cofinal"):
         shutil.copytree(committed / folder, root / folder)
-    table = render_all(root)[root / "tables" / "cofinal-tab3-papers-final.md"]
+    files = render_all(root)
+    table = files[root / "tables" / "cofinal-tab3-papers-final.md"]
     rows = {line.split(" | ")[0].lstrip("| "): line for line in table.splitlines()
             if "(irregular twin) †" in line or "irregular twin) †" in line}
     assert "| 0.273 ± 0.023 (n=3) |" in rows["Ours (irregular twin) †"]  # paper model, 3 seeds
     assert "| 0.652 ± 0.060 (n=3)" in rows["Ours (code; irregular twin) †"]
     assert "| 0.326 [" in rows["w/o GPM (irregular twin) †"]
     assert not any("weight_decay" in label for label in rows)
+    section = files[root / "README.md"].split("## CoFInAl Tab. 3 layout at the paper")[1]
+    assert "Ball -0.40, Hoop -0.40; pooled over 20 within-subset pairs: τ = -0.40" in section
+    assert "Tab. S6 layout at the paper" not in files[root / "README.md"]  # no s6 folder here

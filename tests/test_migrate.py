@@ -87,7 +87,7 @@ def test_two_records_given_one_name_are_refused_before_anything_moves(run_cli,
 
 
 def test_migrate_covers_every_committed_record_folder() -> None:
-    from aqabench.leaderboard import TABLES
+    from aqabench.leaderboard_tables import TABLES
     from aqabench.leaderboard_validity import VALIDITY_SECTIONS
     from aqabench.migrate import RECORD_FOLDERS
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from aqabench import figures
-from aqabench.leaderboard import TABLES, oracle_records
+from aqabench.leaderboard import oracle_records
+from aqabench.leaderboard_tables import TABLES
 from aqabench.table_layouts import build_table
 from aqabench.tables import render
 from tests.fake_records import RG, fake_record, good, labels, random
