@@ -19,6 +19,16 @@ DISPLAY = {"gdlt": "GDLT", "cofinal": "CoFInAl", "hgcn": "HGCN", "mslstm": "MS-L
            "ridge": "Ridge", "oracle": "Oracle ceiling"}
 
 
+#: switches whose row in the papers' tables is not their key upper-cased (CoFInAl Tab. 3 / S6:
+#: "w/o L_R", ``use_lr`` drops the graph regulariser L_R)
+SWITCH_NAMES = {"use_lr": "L_R"}
+
+
+def switch_label(key: str) -> str:
+    """The row of a ``use_x = false`` ablation: ``"w/o GPM"``, ``"w/o L_R"``."""
+    return f"w/o {SWITCH_NAMES.get(key, key.removeprefix('use_').upper())}"
+
+
 def family(dataset: str) -> tuple[str, bool]:
     """``"rg-synth" -> ("rg", True)``; ``"fis-v" -> ("fisv", False)``; a twin variant is its
     real set's twin: ``"fisv-synth-irregular" -> ("fisv", True)`` (:func:`twin_variant`
@@ -52,8 +62,8 @@ def setting_of(record: dict[str, Any], defaults: DefaultsFn | None) -> str:
         pairs = [argv[i + 1].partition("=") for i, a in enumerate(argv[:-1]) if a == "--set"]
         changed = {k: v for k, _, v in pairs
                    if k not in BASE_CONFIG and k != "variant" and k not in numerics}
-    parts = [f"w/o {k.removeprefix('use_').upper()}" if v in (False, "false") and
-             k.startswith("use_") else f"{k}={v}" for k, v in sorted(changed.items())]
+    parts = [switch_label(k) if v in (False, "false") and k.startswith("use_") else f"{k}={v}"
+             for k, v in sorted(changed.items())]
     return ", ".join(parts) or "Ours"
 
 

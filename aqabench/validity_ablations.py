@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .table_labels import switch_label
 from .tables import load_reported
 
 #: identity.setting -> the published row
-ABLATIONS = {None: "Ours", "use_lr=false": "w/o L_R", "use_tfm=false": "w/o TFM",
-             "use_gpm=false": "w/o GPM", "use_fgs=false": "w/o FGS"}
+ABLATIONS: dict[str | None, str] = {
+    None: "Ours", **{f"{k}=false": switch_label(k) for k in ("use_lr", "use_tfm", "use_gpm",
+                                                            "use_fgs")}}
 #: subset -> (the table's name, its reported file)
 PUBLISHED = {"Ball": ("Tab. 3", "cofinal-tab3"), "Clubs": ("Tab. 3", "cofinal-tab3"),
              "Hoop": ("Tab. 3", "cofinal-tab3"), "Ribbon": ("Tab. 3", "cofinal-tab3"),

@@ -171,6 +171,7 @@ def test_the_ablations_at_the_paper_protocol_get_their_tab3(board: Path, tmp_pat
     assert "| 0.273 ± 0.023 (n=3) |" in rows["Ours (irregular twin) †"]  # paper model, 3 seeds
     assert "| 0.652 ± 0.060 (n=3)" in rows["Ours (code; irregular twin) †"]
     assert "| 0.326 [" in rows["w/o GPM (irregular twin) †"]
+    assert "w/o L_R (irregular twin) †" in rows  # the paper's row name, as the published row
     assert not any("weight_decay" in label for label in rows)
     section = files[root / "README.md"].split("## CoFInAl Tab. 3 layout at the paper")[1]
     assert "Ball -0.40, Hoop -0.40; pooled over 20 within-subset pairs: τ = -0.40" in section
