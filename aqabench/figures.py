@@ -136,7 +136,12 @@ class Panel:
 
 
 def row_label(record: dict[str, Any]) -> str:
-    setting = record["identity"].get("setting")
+    """``"CoFInAl (paper) [use_gpm=false]"``; a variant's own setting (``variant="code"``) is
+    already in the method label."""
+    ident = record["identity"]
+    setting = ident.get("setting")
+    if setting == f'variant="{ident.get("variant")}"':
+        setting = None
     return method_label(record) + (f" [{setting}]" if setting else "")
 
 

@@ -107,14 +107,19 @@ def board_inputs(root: Path, folders: tuple[str, ...] = ("results",),
     return records, profiles
 
 
+def figure_links(records: list[dict[str, Any]], what: str = "") -> list[str]:
+    """Markdown links to the bar charts of ``records`` (one per dataset: ``figures.draw_board``)."""
+    return [f"![SRCC per method on {d}{f' {what}' if what else ''}]"
+            f"(figures/{FIGURE_PREFIX}{d}.png)"
+            for d in sorted({r["identity"]["dataset"] for r in records})]
+
+
 def figures_section(records: list[dict[str, Any]]) -> str:
     """Links to the bar charts (one per dataset); the same text with or without matplotlib,
     so ``--check`` does not depend on it (the figures themselves are never compared)."""
-    datasets = sorted({r["identity"]["dataset"] for r in records})
-    if not datasets:
+    links = "\n".join(figure_links(records))
+    if not links:
         return ""
-    links = "\n".join(f"![SRCC per method on {d}](figures/{FIGURE_PREFIX}{d}.png)"
-                       for d in datasets)
     return ("## Figures\n\nSRCC per method and subset, final epoch; error bars: std over seeds, "
             "or one seed's 95% bootstrap CI; dashed: the twin's oracle ceiling. Drawn into "
             "`figures/` by `aqabench leaderboard build` when matplotlib is installed "
@@ -150,6 +155,8 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
         what = (f"{spec.what} {len(runs)} records; {seeds_line(runs)}.\n\n" if spec.what
                 else "")
         reading = ablation_reading(runs, spec) if spec.what else []
+        if spec.figures:
+            reading += ["", *figure_links(runs, "at the papers' protocols")]
         sections.append(f"## {spec.title}\n\n{what}{markdown}\n" +
                         "".join(f"{line}\n" for line in reading))
     sections += validity_sections(root)

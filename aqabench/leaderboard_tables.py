@@ -14,7 +14,9 @@ class TableFile:
     ``folders``: the record folders it is filled from (the ci suite's ``results`` by default;
     others are committed suites' folders, not rerun by CI, and introduced by ``what``);
     ``leave_out``: records (by ``identity.changed``) that the layout could not tell apart
-    from its other rows (a harness key such as ``weight_decay`` is no setting of its own)."""
+    from its other rows (a harness key such as ``weight_decay`` is no setting of its own);
+    ``figures``: its records also get the bar charts (one per dataset) that the ci suite's
+    records get, linked under its section."""
 
     stem: str
     layout: str
@@ -23,6 +25,7 @@ class TableFile:
     folders: tuple[str, ...] = ("results",)
     what: str = ""
     leave_out: tuple[str, ...] = ()  # identity.changed values of records not to show
+    figures: bool = False  # a committed suites' table: also a bar chart per dataset
 
 
 #: The default twins' committed paper-protocol records (their candidate names, the same bytes).
@@ -63,7 +66,8 @@ TABLES = (
               "CoFInAl Tab. 1 layout: SRCC on RG and Fis-V — best epoch chosen on test"),
     TableFile("cofinal-tab1-papers-final", "cofinal-tab1", "final",
               "CoFInAl Tab. 1 layout at the papers' protocols on the default twins — final "
-              "epoch (honest protocol)", PAPER_PROTOCOL_FOLDERS, PAPER_PROTOCOL_WHAT),
+              "epoch (honest protocol)", PAPER_PROTOCOL_FOLDERS, PAPER_PROTOCOL_WHAT,
+              figures=True),
     TableFile("cofinal-tab1-papers-best", "cofinal-tab1", "best",
               "CoFInAl Tab. 1 layout at the papers' protocols on the default twins — best "
               "epoch chosen on test", PAPER_PROTOCOL_FOLDERS, PAPER_PROTOCOL_WHAT),

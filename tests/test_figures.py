@@ -3,6 +3,7 @@ the matplotlib hint, and ``leaderboard build --check`` ignoring figure bytes."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from aqabench import figures
 from aqabench.leaderboard import check, render_all, write_all
-from aqabench.results import write_record
+from aqabench.results import read_record, write_record
 
 from .fake_records import fake_record, good, labels
 
@@ -111,3 +112,23 @@ def test_readme_links_do_not_depend_on_matplotlib(tmp_path: Path,
     assert render_all(root) == with_mpl
     write_all(with_mpl)
     assert check(render_all(root)) == []
+
+
+def test_the_papers_protocol_tab1_gets_bar_charts_of_its_own(run_cli, tmp_path: Path) -> None:
+    """The committed paper-protocol records of the default twins are drawn per dataset and
+    linked under their Tab. 1; the code variant's bars read "CoFInAl (code)", without its
+    setting repeated."""
+    root = tmp_path / "board"
+    for record in seeded("ridge", "Ball", 1):
+        write_record(record, root / "results")
+    committed = Path(__file__).parents[1] / "leaderboards"
+    for folder in ("validity-irregular", "validity-unseen-irregular"):
+        shutil.copytree(committed / folder, root / folder)
+    code, out, _ = run_cli("leaderboard", "build", "--root", root)
+    assert code == 0 and (root / "figures" / "srcc-fisv-synth-irregular.png").is_file()
+    section = (root / "README.md").read_text().split("at the papers' protocols on the default "
+                                                     "twins — final")[1].split("\n## ")[0]
+    assert ("![SRCC per method on rg-synth-irregular at the papers' protocols]"
+            "(figures/srcc-rg-synth-irregular.png)") in section
+    code_record = next(p for p in (root / "validity-irregular").glob("*variant-code*"))
+    assert figures.row_label(read_record(code_record)) == "CoFInAl (code)"

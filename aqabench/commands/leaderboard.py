@@ -62,6 +62,7 @@ def main(args: argparse.Namespace) -> int:
     if args.action == "migrate":
         return migrate(args)
     from ..leaderboard import board_inputs, check, render_all, write_all
+    from ..leaderboard_tables import TABLES
     from ..leaderboard_validity import draw_validity_bands
 
     files = render_all(args.root)
@@ -80,6 +81,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"leaderboards: no figures ({figures.HINT})", file=sys.stderr)
         return 0
     drawn = figures.draw_board(board_inputs(args.root)[0], args.root / "figures")
+    for spec in TABLES:  # the committed suites' tables that carry bar charts of their own
+        if spec.figures and all((args.root / folder).is_dir() for folder in spec.folders):
+            records = board_inputs(args.root, spec.folders, spec.leave_out)[0]
+            drawn += figures.draw_board(records, args.root / "figures")
     drawn += draw_validity_bands(args.root)
     print(f"leaderboards: drew {len(drawn)} figures under {args.root / 'figures'}")
     return 0
