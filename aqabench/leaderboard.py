@@ -172,7 +172,11 @@ def ablation_reading(records: list[dict[str, Any]], spec: TableFile) -> list[str
     pooled τ against the published ablation order, :mod:`aqabench.validity_ablations`)."""
     if spec.layout not in ("cofinal-tab3", "cofinal-tabS6"):
         return []
-    return ablation_lines(twin_records(records, spec.protocol), spec.protocol)
+    lines = ablation_lines(twin_records(records, spec.protocol), spec.protocol)
+    if not lines:
+        return []
+    return ["", "Does the twin order the settings as the published table does? Each subset on "
+                "the seeds all its settings have (`aqabench.validity_ablations`):", *lines]
 
 
 def seeds_line(records: list[dict[str, Any]]) -> str:

@@ -176,3 +176,20 @@ def test_the_ablations_at_the_paper_protocol_get_their_tab3(board: Path, tmp_pat
     section = files[root / "README.md"].split("## CoFInAl Tab. 3 layout at the paper")[1]
     assert "Ball -0.40, Hoop -0.40; pooled over 20 within-subset pairs: τ = -0.40" in section
     assert "Tab. S6 layout at the paper" not in files[root / "README.md"]  # no s6 folder here
+
+
+def test_the_fisv_ablations_get_their_tab_s6_with_the_declared_reading(board: Path,
+                                                                      tmp_path: Path) -> None:
+    """validity-irregular-s6 fills Tab. S6 at the paper's protocol; under it, the reading
+    declared before the run: τ per subset against Tab. S6's order, pooled, and whether the two
+    large published drops are the twin's two lowest."""
+    committed = Path(__file__).parents[1] / "leaderboards"
+    root = tmp_path / "board"
+    shutil.copytree(board, root)
+    for folder in ("validity-irregular", "validity-unseen-irregular", "validity-irregular-s6"):
+        shutil.copytree(committed / folder, root / folder)
+    readme = render_all(root)[root / "README.md"]
+    section = readme.split("## CoFInAl Tab. S6 layout at the paper's protocol")[1].split("\n## ")[0]
+    assert "| w/o TFM (irregular twin) † | 0.521 [" in section
+    assert "TES -0.20, PCS 0.20; pooled over 20 within-subset pairs: τ = 0.00" in section
+    assert "the published two lowest settings the twin's two lowest: TES no, PCS no" in section
