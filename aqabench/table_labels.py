@@ -112,8 +112,9 @@ def size_mark(label: str, size: str) -> str:
 
 
 def scope_of(synthetic: bool, size: str) -> str:
-    """The ranking scope of a reproduced row: real data, a full-size twin, or a smaller twin
-    (numbers of different twin sizes are never ranked together)."""
+    """The ranking scope of a reproduced row: real data, the default full-size twin, or another
+    twin kind (:func:`twin_kind`: a smaller twin, a twin variant); numbers of different twins
+    are never ranked together."""
     if not synthetic:
         return "real"
     return "synthetic" if size == "full" else f"synthetic-{size}"
