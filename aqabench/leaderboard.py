@@ -22,7 +22,7 @@ from .errors import DataError
 from .figures import FIGURE_PREFIX
 from .identity import config_difference, unfilled_config
 from .kernels import PINS
-from .leaderboard_tables import TABLES, TableFile
+from .leaderboard_tables import CI_FOLDERS, TABLES, TableFile
 from .leaderboard_validity import validity_sections
 from .table_layouts import DISPLAY, load_inputs
 from .table_layouts import build_table as build_layout
@@ -91,14 +91,14 @@ def one_config_per_cell(records: Iterable[dict[str, Any]], where: Path) -> None:
                                    f"{difference}); keep one")
 
 
-def board_inputs(root: Path, folders: tuple[str, ...] = ("results",),
+def board_inputs(root: Path, folders: tuple[str, ...] = CI_FOLDERS,
                  leave_out: tuple[str, ...] = ()
                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The records under ``root/FOLDER`` for each of ``folders`` (in table order; without
     those whose ``identity.changed`` is in ``leave_out``) and the profiles (``root/profiles``,
     the ci suite's: only with the default ``folders``)."""
     paths = [root / folder for folder in folders]
-    if folders == ("results",):
+    if folders == CI_FOLDERS:
         paths.append(root / "profiles")
     records, profiles = load_inputs(p for p in paths if p.exists())
     records = [r for r in records if r["identity"].get("changed") not in leave_out]
@@ -130,19 +130,17 @@ def figures_section(records: list[dict[str, Any]]) -> str:
 def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
     """Every generated file under ``root`` (the leaderboards folder) and its content;
     ``reported``: the papers' numbers (default: the packaged ``aqabench/reported/``)."""
-    records, _ = board_inputs(root)
     inputs: dict[tuple[tuple[str, ...], tuple[str, ...]],
                  tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
     files: dict[Path, str] = {}
     sections = []
     for spec in TABLES:
-        if spec.what and not all((root / folder).is_dir() for folder in spec.folders):
-            continue  # a committed suites' table, and this root lacks some of their records
-        source = (spec.folders, spec.leave_out)
-        if source not in inputs:
-            table_records, profiles = board_inputs(root, *source)
-            inputs[source] = (table_records + oracle_records(table_records), profiles)
-        everything, profiles = inputs[source]
+        if not spec.available(root):
+            continue
+        if spec.source not in inputs:  # each record folder set is read once
+            table_records, profiles = board_inputs(root, *spec.source)
+            inputs[spec.source] = (table_records + oracle_records(table_records), profiles)
+        everything, profiles = inputs[spec.source]
         table = build_layout(spec.layout, everything, profiles, spec.protocol, _defaults,
                              reported)
         for row in table.rows:  # a bound, not a competitor: ranked on its own, never bold
@@ -160,6 +158,7 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
         sections.append(f"## {spec.title}\n\n{what}{markdown}\n" +
                         "".join(f"{line}\n" for line in reading))
     sections += validity_sections(root)
+    records = [r for r in inputs[CI_FOLDERS, ()][0] if r["identity"]["method"] != ORACLE]
     figures = figures_section(records)
     if figures:
         sections.append(figures)

@@ -6,6 +6,10 @@ CI, for the tables at the papers' protocols), and the text that introduces the l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+#: the ci suite's records (rerun by CI): what a table is filled from unless it names other folders
+CI_FOLDERS = ("results",)
 
 
 @dataclass(frozen=True)
@@ -22,10 +26,20 @@ class TableFile:
     layout: str
     protocol: str
     title: str
-    folders: tuple[str, ...] = ("results",)
+    folders: tuple[str, ...] = CI_FOLDERS
     what: str = ""
     leave_out: tuple[str, ...] = ()  # identity.changed values of records not to show
     figures: bool = False  # a committed suites' table: also a bar chart per dataset
+
+    @property
+    def source(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """What its records are read from: ``(folders, leave_out)``."""
+        return self.folders, self.leave_out
+
+    def available(self, root: Path) -> bool:
+        """Whether ``root`` (a leaderboards folder) can fill it: the ci suite's tables always
+        (empty without records), a committed suites' table only with all of its folders."""
+        return self.folders == CI_FOLDERS or all((root / f).is_dir() for f in self.folders)
 
 
 #: The default twins' committed paper-protocol records (their candidate names, the same bytes).

@@ -82,8 +82,8 @@ def main(args: argparse.Namespace) -> int:
         return 0
     drawn = figures.draw_board(board_inputs(args.root)[0], args.root / "figures")
     for spec in TABLES:  # the committed suites' tables that carry bar charts of their own
-        if spec.figures and all((args.root / folder).is_dir() for folder in spec.folders):
-            records = board_inputs(args.root, spec.folders, spec.leave_out)[0]
+        if spec.figures and spec.available(args.root):
+            records = board_inputs(args.root, *spec.source)[0]
             drawn += figures.draw_board(records, args.root / "figures")
     drawn += draw_validity_bands(args.root)
     print(f"leaderboards: drew {len(drawn)} figures under {args.root / 'figures'}")
