@@ -29,7 +29,7 @@ import numpy as np
 
 from .errors import UsageError
 from .stats import predictions
-from .table_layouts import method_label
+from .table_labels import method_label, own_setting
 from .table_stats import cell_stats
 
 if TYPE_CHECKING:  # the bands need scipy, which the CLI's parser must not import
@@ -138,10 +138,7 @@ class Panel:
 def row_label(record: dict[str, Any]) -> str:
     """``"CoFInAl (paper) [use_gpm=false]"``; a variant's own setting (``variant="code"``) is
     already in the method label."""
-    ident = record["identity"]
-    setting = ident.get("setting")
-    if setting == f'variant="{ident.get("variant")}"':
-        setting = None
+    setting = own_setting(record["identity"])
     return method_label(record) + (f" [{setting}]" if setting else "")
 
 

@@ -41,6 +41,13 @@ def twin_variant(dataset: str) -> str:
     return dataset.lower().partition("-synth")[2].lstrip("-")
 
 
+def own_setting(identity: dict[str, Any]) -> str | None:
+    """A record's ``identity.setting`` beyond its variant: a variant's own defaults record the
+    variant as their setting (``variant="code"``), which :func:`method_label` already shows."""
+    setting = identity.get("setting")
+    return None if setting == f'variant="{identity.get("variant")}"' else setting
+
+
 def method_label(record: dict[str, Any]) -> str:
     ident = record["identity"]
     label = DISPLAY.get(ident["method"], ident["method"])

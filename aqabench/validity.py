@@ -30,6 +30,7 @@ from scipy.stats import kendalltau
 from . import stats
 from .compare import aligned
 from .errors import UsageError
+from .table_labels import own_setting
 from .tables import load_reported
 from .validity_ablations import ablation_lines
 
@@ -90,9 +91,7 @@ def twin_records(records: list[dict[str, Any]], protocol: str, cofinal: str = "p
         label = ranked.get(key) or beside.get(key)
         if label is None or record.get(protocol) is None:
             continue
-        setting = ident.get("setting")
-        if setting == f'variant="{key[1]}"':
-            setting = None  # the variant is the label
+        setting = own_setting(ident)  # the variant is the label
         if key in beside and setting is not None:
             continue  # a row beside shows the variant itself, not its ablations
         seeds, seed = out.setdefault((label, ident["subset"], setting), {}), int(ident["seed"])
