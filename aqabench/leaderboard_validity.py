@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .figures import BANDS_PREFIX
+from .leaderboard_tables import VALIDITY_SECTIONS
 from .results import load_records
 from .validity import report, summary
 
@@ -28,45 +29,6 @@ def code_variant_summary(records: list[dict[str, Any]]) -> list[str]:
     return ["", "With the official code's CoFInAl (`variant=code`) in CoFInAl's rows instead, "
                 "the model its published figures were measured on (`benchmarks/twin_validity.py "
                 "DIR --cofinal code`):", *lines]
-
-
-#: (records folder = suite name, section title, what it asks) of the twin validity sections
-VALIDITY_SECTIONS = (
-    ("validity-irregular",
-     "Twin validity of the default twins: the irregular-execution story (`validity-irregular`)",
-     "Do the twins rank the paper methods as real features do? The paper methods at their "
-     "papers' protocols on `fisv-synth-irregular` / `rg-synth-irregular`, where an element's "
-     "execution is the size of its clips' deviations from the element's ideal form, in "
-     "directions that change from clip to clip, rather than a shift along a fixed direction "
-     "(recalibrated on C3D+SVR; docs/twin-validity.md), its deviations' size set on one "
-     "published same-backbone margin (MS-LSTM on C3D, Fis-V TES). A candidate when these "
-     "records were made (hence their dataset names, the same bytes as `rg-synth` / "
-     "`fisv-synth`), the default twins since 2026-12-07. Every cell has seeds 0, 1 and 2 "
-     "(the `validity-irregular-seeds` suite adds 1 and 2), so its pairs are tested over "
-     "seeds."),
-    ("validity-unseen-irregular",
-     "Twin validity of the default twins on unseen subsets (`validity-unseen-irregular`)",
-     "The same question for the irregular-execution story on the subsets none of its choices "
-     "looked at (RG Clubs and Ribbon, Fis-V PCS); every cell has seeds 0, 1 and 2."),
-    ("validity", "Twin validity of the v5 twins (the `validity` suite, paper protocols)",
-     "Do the twins rank the paper methods as real features do? On `rg-synth-v5` / "
-     "`fisv-synth-v5`, the default twins until 2026-12-07. Seed 0 in every cell; the "
-     "main-table cells of RG Ball, RG Hoop and Fis-V TES also seeds 1 and 2 (the "
-     "`validity-seeds` suite), so their pairs are tested over seeds."),
-    ("validity-unseen", "Twin validity of the v5 twins on unseen subsets (`validity-unseen`)",
-     "The same question, the same protocols, on the subsets that no choice of the v5 twins, "
-     "the calibration or the corrections after the first validity run looked at (RG Clubs "
-     "and Ribbon, Fis-V PCS)."),
-    ("validity-roster", "Twin validity of the roster candidates (`validity-roster`)",
-     "The same question for `rg-synth-roster` / `fisv-synth-roster`, the v5 story with "
-     "videos that share athletes and events as Fis-V's do (docs/datasets.md, \"Rosters\"); "
-     "not the default twins."),
-    ("validity-onevenue", "The one-venue bound (`validity-onevenue`)",
-     "The same cells on `rg-synth-onevenue`, the v5 RG twin without its per-video offset "
-     "(recalibrated on C3D+SVR): a sensitivity bound for the diagnosis that the offset lets "
-     "the learned methods memorise their training videos (docs/twin-validity.md); not a "
-     "candidate twin."),
-)
 
 
 def validity_sections(root: Path) -> list[str]:

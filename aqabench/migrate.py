@@ -16,15 +16,13 @@ from typing import Any
 from .config import config_hash
 from .errors import AqabenchError, DataError
 from .identity import changed_keys, tag, unfilled_config
+from .leaderboard_tables import record_folders
 from .plugins import Registry
 from .results import iter_record_paths, read_record, record_filename
 
-#: The record folders of a leaderboards root that ``aqabench leaderboard migrate`` renames: the
-#: ci suite's, every validity suite's (:data:`aqabench.leaderboard_validity.VALIDITY_SECTIONS`)
-#: and every other folder a leaderboard table reads (:data:`aqabench.leaderboard_tables.TABLES`).
-RECORD_FOLDERS = ("results", "validity", "validity-roster", "validity-unseen", "validity-onevenue",
-                  "validity-irregular", "validity-unseen-irregular", "validity-irregular-cofinal",
-                  "validity-irregular-s6")
+#: The record folders of a leaderboards root that ``aqabench leaderboard migrate`` renames
+#: (:func:`aqabench.leaderboard_tables.record_folders`).
+RECORD_FOLDERS = record_folders()
 
 
 def current_name(record: dict[str, Any], path: Path, registry: Registry) -> str:
