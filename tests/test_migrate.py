@@ -98,3 +98,30 @@ def test_migrate_covers_every_committed_record_folder() -> None:
     assert set(RECORD_FOLDERS) == committed
     tables = {folder for spec in TABLES for folder in spec.folders}
     assert set(RECORD_FOLDERS) == {*tables, *(folder for folder, _, _ in VALIDITY_SECTIONS)}
+
+
+def test_relabel_dataset_gives_the_config_hash_the_new_name_plans(tmp_path: Path) -> None:
+    """A v5 record relabelled ``rg-synth-v5`` (as the committed validity records were when the
+    irregular story became ``rg-synth``) carries the config hash the validity suite plans for
+    its cell under that name; relabelling it back restores it byte for byte; a record whose
+    stored hash is not its config's is refused."""
+    import pytest
+
+    from aqabench.errors import DataError
+    from aqabench.migrate import relabel_dataset
+    from aqabench.results import dumps
+
+    path = ROOT / "validity" / "ridge__rg-synth-v5__Ball__seed0.json"
+    record = read_record(path)
+    back = relabel_dataset(record, path, "rg-synth")
+    assert back["identity"]["dataset"] == "rg-synth"
+    assert back["provenance"]["config_hash"] != record["provenance"]["config_hash"]
+    assert dumps(relabel_dataset(back, path, "rg-synth-v5")) == path.read_text()
+    suite, registry = Suite.load("validity"), get_registry()
+    cell = next(c for c in suite.expand(registry)
+                if (c.method, c.dataset, c.subset) == ("ridge", "rg-synth-v5", "Ball")
+                and c.seed in (None, 0))  # the suite's default seed is 0
+    assert planned(suite, cell, registry)[1][0] == record["provenance"]["config_hash"]
+    tampered = {**record, "provenance": {**record["provenance"], "config_hash": "0" * 16}}
+    with pytest.raises(DataError, match="cannot relabel"):
+        relabel_dataset(tampered, path, "rg-synth")
