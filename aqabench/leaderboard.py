@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from . import stats
-from .commands.table import registry_defaults
 from .errors import DataError
 from .figures import FIGURE_PREFIX
 from .identity import config_difference, unfilled_config
 from .kernels import PINS
 from .leaderboard_tables import CI_FOLDERS, TABLES, TableFile
 from .leaderboard_validity import validity_sections
+from .table_labels import registry_defaults
 from .table_layouts import DISPLAY, load_inputs
 from .table_layouts import build_table as build_layout
 from .tables import render

@@ -9,10 +9,26 @@ from collections.abc import Callable
 from typing import Any
 
 from .config import BASE_CONFIG
+from .errors import AqabenchError
+from .plugins import get_registry
 from .specs import dataset_family
 
 #: ``(method, dataset, subset, variant) -> defaults`` (None: the method is not installed)
 DefaultsFn = Callable[[str, str, str | None, str | None], dict[str, Any] | None]
+
+
+def registry_defaults(method: str, dataset: str, subset: str | None,
+                      variant: str | None = None) -> dict[str, Any] | None:
+    """The installed method's defaults for that dataset and variant (a variant can carry its
+    own protocol: CoFInAl's ``variant=code``), None when the method is not installed: the
+    :data:`DefaultsFn` of ``aqabench table`` and of the leaderboard."""
+    from .runner import method_defaults  # imported here: the runner imports torch
+
+    try:
+        return method_defaults(get_registry().method(method), dataset, subset, variant)
+    except AqabenchError:
+        return None
+
 
 DISPLAY = {"gdlt": "GDLT", "cofinal": "CoFInAl", "hgcn": "HGCN", "mslstm": "MS-LSTM",
            "mcore": "MCoRe", "core": "CoRe", "tsa": "TSA", "usdl": "USDL", "musdl": "MUSDL",

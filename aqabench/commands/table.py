@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import AqabenchError, UsageError
-from ..plugins import get_registry
+from ..errors import UsageError
 from ..results import PROTOCOLS, write_json_atomic
+from ..table_labels import registry_defaults
 from ..table_layouts import LAYOUTS, build_table, load_inputs
 from ..tables import FORMATS, REPORTED_DIR, render
 
@@ -34,18 +34,6 @@ def add_parser(sub: Any) -> None:
                    help="folder of the papers' numbers (default: the packaged aqabench/reported)")
     p.add_argument("--out", type=Path, help="write the table to this file instead of stdout")
     p.set_defaults(func=main)
-
-
-def registry_defaults(method: str, dataset: str, subset: str | None,
-                      variant: str | None = None) -> dict[str, Any] | None:
-    """The installed method's defaults for that dataset and variant (a variant can carry its
-    own protocol: CoFInAl's ``variant=code``), None when the method is not installed."""
-    from ..runner import method_defaults
-
-    try:
-        return method_defaults(get_registry().method(method), dataset, subset, variant)
-    except AqabenchError:
-        return None
 
 
 def main(args: argparse.Namespace) -> int:
