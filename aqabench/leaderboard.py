@@ -22,7 +22,7 @@ from .figures import FIGURE_PREFIX
 from .identity import config_difference, unfilled_config
 from .kernels import PINS
 from .leaderboard_tables import CI_FOLDERS, TABLES, TableFile
-from .leaderboard_validity import validity_sections
+from .leaderboard_validity import ValidityFolder, validity_folders, validity_sections
 from .table_labels import registry_defaults
 from .table_layouts import DISPLAY, load_inputs
 from .table_layouts import build_table as build_layout
@@ -127,9 +127,12 @@ def figures_section(records: list[dict[str, Any]]) -> str:
             + links + "\n")
 
 
-def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
+def render_all(root: Path, reported: Path | None = None,
+               validity: list[ValidityFolder] | None = None) -> dict[Path, str]:
     """Every generated file under ``root`` (the leaderboards folder) and its content;
-    ``reported``: the papers' numbers (default: the packaged ``aqabench/reported/``)."""
+    ``reported``: the papers' numbers (default: the packaged ``aqabench/reported/``);
+    ``validity``: the validity folders' records and bands where the caller has read them
+    (:func:`validity_folders`; read here when None)."""
     inputs: dict[tuple[tuple[str, ...], tuple[str, ...]],
                  tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {}
     files: dict[Path, str] = {}
@@ -157,7 +160,7 @@ def render_all(root: Path, reported: Path | None = None) -> dict[Path, str]:
             reading += ["", *figure_links(runs, "at the papers' protocols")]
         sections.append(f"## {spec.title}\n\n{what}{markdown}\n" +
                         "".join(f"{line}\n" for line in reading))
-    sections += validity_sections(root)
+    sections += validity_sections(validity_folders(root) if validity is None else validity)
     records = [r for r in inputs[CI_FOLDERS, ()][0] if r["identity"]["method"] != ORACLE]
     figures = figures_section(records)
     if figures:

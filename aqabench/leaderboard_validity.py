@@ -8,6 +8,7 @@ CoFInAl ``variant=code`` records, the same figures with that model in CoFInAl's 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,30 @@ from .figures import BANDS_PREFIX
 from .leaderboard_tables import VALIDITY_SECTIONS
 from .results import load_records
 from .validity import report, summary
+from .validity_power import Power, power
+
+
+@dataclass(frozen=True)
+class ValidityFolder:
+    """One validity section's inputs, read and computed once a build: its records and the
+    noise bands of their pooled τ (None where no subset has two paper methods), which the
+    README text and the band figure both show."""
+
+    folder: str
+    title: str
+    what: str
+    records: list[dict[str, Any]]
+    bands: Power | None
+
+
+def validity_folders(root: Path) -> list[ValidityFolder]:
+    """The folders of :data:`VALIDITY_SECTIONS` present under ``root``, in that order."""
+    found = []
+    for folder, title, what in VALIDITY_SECTIONS:
+        if (root / folder).is_dir():
+            records = load_records([root / folder])
+            found.append(ValidityFolder(folder, title, what, records, power(records, "final")))
+    return found
 
 
 def code_variant_summary(records: list[dict[str, Any]]) -> list[str]:
@@ -31,36 +56,26 @@ def code_variant_summary(records: list[dict[str, Any]]) -> list[str]:
                 "DIR --cofinal code`):", *lines]
 
 
-def validity_sections(root: Path) -> list[str]:
-    """One markdown section per validity folder under ``root`` (the leaderboards folder)."""
+def validity_sections(folders: list[ValidityFolder]) -> list[str]:
+    """One markdown section per validity folder (:func:`validity_folders`)."""
     sections = []
-    for folder, title, what in VALIDITY_SECTIONS:
-        if not (root / folder).is_dir():
-            continue
-        validity_records = load_records([root / folder])
-        lines = report(validity_records, "final") + code_variant_summary(validity_records)
-        if any(line.startswith("- What the noise allows") for line in lines):
+    for v in folders:
+        lines = report(v.records, "final", bands=v.bands) + code_variant_summary(v.records)
+        if v.bands is not None:
             lines += ["", f"![pooled τ of a perfect and a chance twin, and the observed one]"
-                          f"(figures/{BANDS_PREFIX}{folder}.png)"]
+                          f"(figures/{BANDS_PREFIX}{v.folder}.png)"]
         if lines:
-            sections.append(f"## {title}\n\n{what} Records in `leaderboards/{folder}/` "
-                            f"(`aqabench bench --suite {folder} --out leaderboards/{folder}`, "
+            sections.append(f"## {v.title}\n\n{v.what} Records in `leaderboards/{v.folder}/` "
+                            f"(`aqabench bench --suite {v.folder} --out leaderboards/{v.folder}`, "
                             "committed, not rerun by CI); the twins were calibrated on "
                             "`ridge` alone (docs/datasets.md).\n\n" + "\n".join(lines) + "\n")
     return sections
 
 
-def draw_validity_bands(root: Path) -> list[Path]:
+def draw_validity_bands(root: Path, folders: list[ValidityFolder]) -> list[Path]:
     """``figures/tau-bands-<folder>.png`` for each validity section with noise bands."""
     from .figures import draw_bands
-    from .validity_power import power
 
-    drawn = []
-    for folder, title, _what in VALIDITY_SECTIONS:
-        if not (root / folder).is_dir():
-            continue
-        bands = power(load_records([root / folder]), "final")
-        if bands is not None:
-            drawn.append(draw_bands(title.replace("`", ""), bands,
-                                    root / "figures" / f"{BANDS_PREFIX}{folder}"))
-    return drawn
+    return [draw_bands(v.title.replace("`", ""), v.bands,
+                       root / "figures" / f"{BANDS_PREFIX}{v.folder}")
+            for v in folders if v.bands is not None]

@@ -22,12 +22,15 @@ leaderboard README shows it beside the tables.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.stats import kendalltau
 
 from . import stats
+
+if TYPE_CHECKING:  # validity_power builds on this module
+    from .validity_power import Power
 from .compare import aligned
 from .errors import UsageError
 from .table_labels import own_setting
@@ -237,9 +240,12 @@ def summary(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper"
     return summary_lines(chosen, scores, protocol, backbones) if scores else []
 
 
-def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper") -> list[str]:
+def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper",
+           bands: Power | None = None) -> list[str]:
     """The validity tables and figures as markdown lines (empty without validity records);
-    ``cofinal``: which CoFInAl variant stands in its published rows (:func:`labels`)."""
+    ``cofinal``: which CoFInAl variant stands in its published rows (:func:`labels`);
+    ``bands``: the records' noise bands where the caller has them already (computed here when
+    None: :func:`aqabench.validity_power.power`)."""
     vst, i3d = published("VST"), published("I3D")
     chosen, scores = chosen_scores(records, protocol, cofinal)
     if not scores:
@@ -268,7 +274,8 @@ def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper")
     lines += summary_lines(chosen, scores, protocol)
     from .validity_power import describe, power  # imported here: it builds on this module
 
-    bands = power(records, protocol, cofinal=cofinal)
+    if bands is None:
+        bands = power(records, protocol, cofinal=cofinal)
     if bands is not None:
         lines += describe(bands)
     lines += ablation_lines(chosen, protocol)

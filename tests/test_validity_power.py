@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from aqabench import figures, leaderboard_validity, validity_power
 from aqabench.figures import band_data
 from aqabench.leaderboard import render_all
-from aqabench.leaderboard_validity import draw_validity_bands
+from aqabench.leaderboard_validity import draw_validity_bands, validity_folders
 from aqabench.validity import report
 from aqabench.validity_power import describe, power
 
@@ -104,6 +105,29 @@ def test_the_leaderboard_links_and_draws_the_bands(tmp_path: Path) -> None:
     readme = render_all(root)[root / "README.md"]
     assert "(figures/tau-bands-validity.png)" in readme
     pytest.importorskip("matplotlib")
-    drawn = draw_validity_bands(root)
+    drawn = draw_validity_bands(root, validity_folders(root))
     assert drawn == [root / "figures" / "tau-bands-validity.png"]
     assert drawn[0].stat().st_size > 0
+
+
+def test_a_build_computes_each_folders_bands_once(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README text and the band figure share one computation (the bands take seconds a
+    folder on the committed records)."""
+    root = board_with_validity(tmp_path)
+    calls = []
+    real = leaderboard_validity.power
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(leaderboard_validity, "power", counted)
+    monkeypatch.setattr(validity_power, "power", counted)  # what validity.report would call
+    folders = validity_folders(root)
+    readme = render_all(root, validity=folders)[root / "README.md"]
+    assert "What the noise allows" in readme
+    assert len(calls) == 1
+    if figures.has_matplotlib():
+        draw_validity_bands(root, folders)
+        assert len(calls) == 1

@@ -63,9 +63,10 @@ def main(args: argparse.Namespace) -> int:
         return migrate(args)
     from ..leaderboard import board_inputs, check, render_all, write_all
     from ..leaderboard_tables import TABLES
-    from ..leaderboard_validity import draw_validity_bands
+    from ..leaderboard_validity import draw_validity_bands, validity_folders
 
-    files = render_all(args.root)
+    validity = validity_folders(args.root)  # the README and the band figures share them
+    files = render_all(args.root, validity=validity)
     if args.check:
         problems = check(files)
         for problem in problems:
@@ -85,6 +86,6 @@ def main(args: argparse.Namespace) -> int:
         if spec.figures and spec.available(args.root):
             records = board_inputs(args.root, *spec.source)[0]
             drawn += figures.draw_board(records, args.root / "figures")
-    drawn += draw_validity_bands(args.root)
+    drawn += draw_validity_bands(args.root, validity)
     print(f"leaderboards: drew {len(drawn)} figures under {args.root / 'figures'}")
     return 0
