@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from aqabench.checkpoint import load_checkpoint, restore_model
+from aqabench.api import DataBundle
+from aqabench.checkpoint import Checkpoint, load_checkpoint, restore_model
 from aqabench.config import fill_score_normalisation
 from aqabench.metrics import srcc
 from aqabench.plugins import get_registry
@@ -71,22 +72,29 @@ def describe(name: str, out: dict[str, np.ndarray], truth: np.ndarray, grid: Any
     return lines
 
 
+def restore_run(checkpoint: Path, data_root: Path | None
+                ) -> tuple[Checkpoint, Any, dict[str, Any], DataBundle]:
+    """A saved run's model (eval mode), its config (score normalisation filled in) and the
+    data it ran on: the same dataset, subset, size and feature normalisation."""
+    ckpt = load_checkpoint(checkpoint)
+    registry = get_registry()
+    model = restore_model(ckpt, registry.method(ckpt.method)).eval()
+    config = dict(ckpt.config)
+    identity = ckpt.identity
+    dataset = registry.dataset(str(identity["dataset"]))
+    bundle = load_bundle(dataset, data_request(dataset, identity.get("subset"), data_root,
+                                               str(identity.get("size") or "full")))
+    normalise_features(bundle, config["feature_norm"])
+    fill_score_normalisation(config, bundle.info(dataset.name, identity.get("subset")))
+    return ckpt, model, config, bundle
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--data-root", type=Path, default=None)
     args = parser.parse_args(argv)
-    ckpt = load_checkpoint(args.checkpoint)
-    registry = get_registry()
-    method = registry.method(ckpt.method)
-    model = restore_model(ckpt, method)
-    config = dict(ckpt.config)
-    identity = ckpt.identity
-    dataset = registry.dataset(str(identity["dataset"]))
-    bundle = load_bundle(dataset, data_request(dataset, identity.get("subset"), args.data_root,
-                                               str(identity.get("size") or "full")))
-    normalise_features(bundle, config["feature_norm"])
-    fill_score_normalisation(config, bundle.info(dataset.name, identity.get("subset")))
+    _ckpt, model, config, bundle = restore_run(args.checkpoint, args.data_root)
     scale = float(config["score_scale"])
     for name, data in (("train", bundle.train), ("test", bundle.test)):
         out = heads(model, data, config)

@@ -204,6 +204,21 @@ def test_absorbed_tfm_is_the_projected_function() -> None:
         assert torch.allclose(grads_p[name], grads_a[name], atol=1e-9), name
 
 
+def test_tfm_logits_are_what_its_procedures_pool() -> None:
+    """softmax(TFM.logits) @ V_T is the TFM's output (eval: no dropout), padded clips get
+    weight zero: the weights benchmarks/cofinal_tfm_attention.py reads are the model's own."""
+    torch.manual_seed(5)
+    model = build(small_config(), INFO).double().eval()
+    batch = make_batch()
+    clips = batch.features.double()
+    mask = torch.arange(clips.shape[1])[None, :] < batch.lengths[:, None]
+    weights = torch.softmax(model.tfm.logits(clips, mask), dim=-1)
+    assert weights.shape == (len(batch), 3, clips.shape[1])
+    assert torch.all(weights[0, :, int(batch.lengths[0]):] == 0)
+    fused, _ = model.tfm(clips, mask)
+    assert torch.allclose(weights @ model.tfm.value(clips), fused, atol=1e-12)
+
+
 @pytest.mark.parametrize(("key", "value"), [("readout", "median"), ("variant", "nope"),
                                             ("subgrades", 500), ("align_mode", 7),
                                             ("tfm_form", "fused")])

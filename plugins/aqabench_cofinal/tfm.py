@@ -27,6 +27,8 @@ procedure attention, so the GPM attends over the ``T`` clips instead of ``P`` pr
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -59,6 +61,14 @@ class TFM(nn.Module):
         else:
             fused = attend(queries, self.key(clips), self.value(clips), mask)
         return self.drop(fused), None
+
+    def logits(self, clips: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Eq. 7's attention logits ``Q̃_T K_Tᵀ / √D_P``, ``[B, P, T]``, ``-inf`` on padded
+        clips: their softmax is what each procedure pools (its spread over the clips decides
+        whether the procedures differ from the clip mean; benchmarks/cofinal_tfm_attention.py)."""
+        queries = self.query(masked_mean(clips, mask)).reshape(-1, self.procedures, self.dim_p)
+        scores = queries @ self.key(clips).transpose(-1, -2) / math.sqrt(self.dim_p)
+        return scores.masked_fill(~mask[:, None, :], float("-inf"))
 
 
 class ClipProjection(nn.Module):
