@@ -28,14 +28,14 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from . import stats
-
-if TYPE_CHECKING:  # validity_power builds on this module
-    from .validity_power import Power
 from .compare import aligned
 from .errors import UsageError
 from .table_labels import own_setting
 from .tables import load_reported
 from .validity_ablations import ablation_lines
+
+if TYPE_CHECKING:  # validity_power builds on this module
+    from .validity_power import Power
 
 #: twin record (method, variant, setting) -> the published row it stands for
 METHODS = {("gdlt", None): "GDLT", ("cofinal", "paper"): "CoFInAl", ("hgcn", None): "HGCN",
