@@ -1,9 +1,10 @@
 """The leaderboard's twin validity sections, from record folders committed and not rerun by CI.
 
 Each folder of :data:`VALIDITY_SECTIONS` is one validity suite's records (``aqabench bench
---suite FOLDER --out leaderboards/FOLDER``); its section prints :func:`aqabench.validity.report`
-(τ against the published order, above-ridge counts, the noise bands) and, where the folder has
-CoFInAl ``variant=code`` records, the same figures with that model in CoFInAl's rows.
+--suite FOLDER --out leaderboards/FOLDER``); its section prints
+:func:`aqabench.validity.report_lines` (τ against the published order, above-ridge counts, the
+noise bands) and, where the folder has CoFInAl ``variant=code`` records, the same figures with
+that model in CoFInAl's rows.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from .figures import BANDS_PREFIX
 from .leaderboard_tables import VALIDITY_SECTIONS
 from .results import load_records
-from .validity import report, summary
+from .validity import report_lines, summary
 from .validity_power import Power, power
 
 
@@ -60,7 +61,7 @@ def validity_sections(folders: list[ValidityFolder]) -> list[str]:
     """One markdown section per validity folder (:func:`validity_folders`)."""
     sections = []
     for v in folders:
-        lines = report(v.records, "final", bands=v.bands) + code_variant_summary(v.records)
+        lines = report_lines(v.records, "final", v.bands) + code_variant_summary(v.records)
         if v.bands is not None:
             lines += ["", f"![pooled τ of a perfect and a chance twin, and the observed one]"
                           f"(figures/{BANDS_PREFIX}{v.folder}.png)"]

@@ -240,12 +240,18 @@ def summary(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper"
     return summary_lines(chosen, scores, protocol, backbones) if scores else []
 
 
-def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper",
-           bands: Power | None = None) -> list[str]:
+def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper") -> list[str]:
     """The validity tables and figures as markdown lines (empty without validity records);
-    ``cofinal``: which CoFInAl variant stands in its published rows (:func:`labels`);
-    ``bands``: the records' noise bands where the caller has them already (computed here when
-    None: :func:`aqabench.validity_power.power`)."""
+    ``cofinal``: which CoFInAl variant stands in its published rows (:func:`labels`)."""
+    from .validity_power import power  # imported here: it builds on this module
+
+    return report_lines(records, protocol, power(records, protocol, cofinal=cofinal), cofinal)
+
+
+def report_lines(records: list[dict[str, Any]], protocol: str, bands: Power | None,
+                 cofinal: str = "paper") -> list[str]:
+    """:func:`report` with the records' noise bands given (None: none to describe), for a
+    caller that computed them already (the leaderboard draws them too)."""
     vst, i3d = published("VST"), published("I3D")
     chosen, scores = chosen_scores(records, protocol, cofinal)
     if not scores:
@@ -272,11 +278,9 @@ def report(records: list[dict[str, Any]], protocol: str, cofinal: str = "paper",
                 lines.append(f"| {subset} | {label} | {value} | {published_ref} | | | |")
     lines.append("")
     lines += summary_lines(chosen, scores, protocol)
-    from .validity_power import describe, power  # imported here: it builds on this module
-
-    if bands is None:
-        bands = power(records, protocol, cofinal=cofinal)
     if bands is not None:
+        from .validity_power import describe  # imported here: it builds on this module
+
         lines += describe(bands)
     lines += ablation_lines(chosen, protocol)
     return lines

@@ -47,16 +47,16 @@ def video_figures(tfm: Any, clips: torch.Tensor) -> dict[str, float]:
     weights = torch.softmax(logits, dim=-1)
     count = clips.shape[0]
     value = tfm.value(clips)
-    fused = torch.nn.functional.normalize(weights @ value, dim=-1)
+    fused = weights @ value  # [P, D_P], the TFM's output (eval: no dropout)
+    unit = torch.nn.functional.normalize(fused, dim=-1)
     off_diagonal = ~torch.eye(len(fused), dtype=torch.bool)
     entropy = -(weights * weights.clamp_min(1e-12).log()).sum(-1) / math.log(count)
     return {
         "entropy": float(entropy.mean()),
         "peak": float(weights.max(-1).values.mean() * count),
         "logit_std": float(logits.std(-1).mean()),
-        "cosine": float((fused @ fused.T)[off_diagonal].mean()),
-        "distance": float(((weights @ value - value.mean(0)).norm(dim=-1)
-                           / value.std(0).norm()).mean()),
+        "cosine": float((unit @ unit.T)[off_diagonal].mean()),
+        "distance": float(((fused - value.mean(0)).norm(dim=-1) / value.std(0).norm()).mean()),
     }
 
 
