@@ -6,18 +6,27 @@ import json
 import re
 from pathlib import Path
 
+from aqabench.console import duration
+
 from .conftest import run_subprocess
 
+
+def test_duration_reads_as_a_wait() -> None:
+    assert [duration(s) for s in (0.4, 59.4, 60, 89, 3569, 3599, 41_700)] == \
+        ["0 s", "59 s", "1 min", "1 min", "59 min", "1 h 0 min", "11 h 35 min"]
+
 LINE = re.compile(r"^ridge / toy-synth: epoch (\d+)/3 loss \d+\.\d{4} test srcc -?\d\.\d{3} "
-                  r"\(\d+\.\d s\)$")
+                  r"\(\d+\.\d s(; about (\d+ h )?\d+ (s|min) left)?\)$")
 
 
 def test_run_prints_one_line_per_epoch_when_stderr_is_not_a_tty(fake_site: Path) -> None:
     done = run_subprocess(fake_site, "run", "--method", "ridge", "--dataset", "toy-synth",
                           "--size", "tiny", "--epochs", "3", "--out", str(fake_site / "runs"))
     assert done.returncode == 0, done.stderr
-    epochs = [int(m.group(1)) for m in map(LINE.match, done.stderr.splitlines()) if m]
-    assert epochs == [1, 2, 3], done.stderr
+    matches = [m for m in map(LINE.match, done.stderr.splitlines()) if m]
+    assert [int(m.group(1)) for m in matches] == [1, 2, 3], done.stderr
+    # the time left after every epoch but the last
+    assert [m.group(2) is not None for m in matches] == [True, True, False], done.stderr
     assert ": epoch " not in done.stdout
 
 
