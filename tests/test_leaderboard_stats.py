@@ -126,3 +126,17 @@ def test_run_summary_says_when_the_predictions_are_constant() -> None:
     assert "best epoch" not in caption.split(";")[-1]
     record["predictions"]["final"] = list(good(truth, 0))
     assert "constant" not in str(summary_table(record).caption)
+
+
+def test_caption_counts_seeds_per_cell_in_words() -> None:
+    from aqabench.table_stats import caption_line
+
+    def rows(*ns: int) -> list[Row]:
+        return [Row(["m"], [0.5], stats={0: CellStats(tuple(0.5 for _ in range(n)))})
+                for n in ns]
+
+    lines = [caption_line(rows(*ns)) or "" for ns in ((1, 1), (3,), (1, 3))]
+    assert [line.split(":")[0] for line in lines] == [
+        "Reproduced cells (1 seed per cell)", "Reproduced cells (3 seeds per cell)",
+        "Reproduced cells (1-3 seeds per cell)"]
+    assert caption_line([]) is None
