@@ -72,9 +72,9 @@ def caption_line(rows: Sequence[Any]) -> str | None:
     counts = sorted({cell.n for row in rows for cell in row.stats.values()})
     if not counts:
         return None
-    seeds = "1 seed" if counts == [1] else \
-        f"{counts[0]} seeds" if len(counts) == 1 else f"{counts[0]}-{counts[-1]} seeds"
-    return (f"Reproduced cells ({seeds} per cell): mean ± std over seeds (n=seeds), or, "
+    seeds = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+    unit = "seed" if counts == [1] else "seeds"
+    return (f"Reproduced cells ({seeds} {unit} per cell): mean ± std over seeds (n=seeds), or, "
             f"for one seed, the value [95% bootstrap CI over the test videos: "
             f"{stats.CI_METHOD}, {stats.N_RESAMPLES} resamples, seed {stats.CI_SEED}; "
             f"averages: subsets resampled separately, percentile]. Among them the best is "
